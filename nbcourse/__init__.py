@@ -11,6 +11,7 @@ The layout follows the course (see the README for the full map):
 - :mod:`nbcourse.babysitting`  reading learning curves: :func:`nbcourse.diagnose`
 - :mod:`nbcourse.widgets`      interactive figures that work with and without a kernel
 - :mod:`nbcourse.exercises`    checking (:func:`nbcourse.check`) and grading exercises
+- :mod:`nbcourse.colab`        every notebook's first cell: :func:`nbcourse.require` checks the version
 
 Submodules are imported on first use, so ``import nbcourse`` stays fast.
 """
@@ -23,12 +24,13 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "losses", "models", "train", "data", "landscape",
-    "babysitting", "widgets", "exercises", "style",
+    "babysitting", "widgets", "exercises", "style", "colab",
 }
 # public functions that live in a submodule: name -> (module, attribute)
 _FUNCTIONS = {
     "check": ("nbcourse.exercises", "check"),
     "diagnose": ("nbcourse.babysitting", "diagnose"),
+    "require": ("nbcourse.colab", "require"),
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS)) + ["__version__"]

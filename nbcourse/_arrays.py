@@ -48,12 +48,17 @@ def to_tensor(x: Any, *, name: str, where: str, floating: bool = True) -> tuple[
         TypeError: naming ``where`` and ``name`` when ``x`` is not numeric.
     """
     if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            raise TypeError(f"{where}: argument '{name}' got {describe(x)}, expected real numbers (a float tensor)")
         t, kind = x, TENSOR
     elif isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
             raise TypeError(f"{where}: argument '{name}' got {describe(x)}, expected numbers (a float tensor or array)")
-        t, kind = torch.from_numpy(np.ascontiguousarray(x)), NUMPY
-    elif isinstance(x, (numbers.Real, np.generic)) and not isinstance(x, (str, bytes)):
+        arr = np.ascontiguousarray(x)
+        if not arr.flags.writeable:  # torch.from_numpy warns on read-only arrays (np.broadcast_to, ...)
+            arr = arr.copy()
+        t, kind = torch.from_numpy(arr), NUMPY
+    elif isinstance(x, (numbers.Real, np.bool_)):  # not complex numbers, strings or numpy strings
         t, kind = torch.tensor(float(x) if floating else x, dtype=torch.float64 if floating else None), SCALAR
     elif isinstance(x, (list, tuple)):
         try:

@@ -2,3 +2,13 @@
 
 No function here downloads anything: larger data sets are read from files the user already has.
 """
+
+# generated data of the gradient-descent chapter (a line with noise; a data set repeated ten times)
+from nbcourse.data.synthetic import LINE_SIZES, make_duplicated, make_line  # noqa: E402,F401
+
+# data with a flaw on purpose: rare classes, wrong labels (shuffling and balancing; the value of one sample)
+from nbcourse.data.imbalance import flip_labels, make_imbalanced  # noqa: E402,F401
+
+# scikit-learn's 8x8 digits as split, standardised tensors; MNIST-style IDX files read from disk
+from nbcourse.data.digits import load_digits  # noqa: E402,F401
+from nbcourse.data.idx import load_idx, load_mnist, read_idx  # noqa: E402,F401

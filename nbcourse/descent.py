@@ -1,0 +1,796 @@
+r"""Gradient descent, batch and stochastic, small enough to read in one sitting.
+
+The algorithms of the lecture on two kinds of problem:
+
+- a two-parameter surface (:data:`nbcourse.landscape.SURFACES`), where :func:`descend` runs batch gradient
+  descent, or stochastic gradient descent imitated by adding Gaussian noise to the gradient;
+- the line model :math:`\hat y = wx + b` on a data set, whose cost :class:`LineCost` knows every sample, so that
+  :func:`minibatch_descent` can run true stochastic (batch size 1), mini-batch and batch gradient descent.
+
+Batch learning averages the loss over all :math:`m` training samples and steps along the gradient of the
+average,
+
+.. math::
+    J(\mathbf{w}) = \frac1m \sum_{i=1}^m L^{(i)}(\mathbf{w}), \qquad
+    \mathbf{w} \leftarrow \mathbf{w} - \alpha\, \nabla_{\mathbf{w}} J(\mathbf{w}),
+
+stochastic learning steps along the gradient of one sample :math:`i` (mini-batch learning: of the average over
+a few), an unbiased estimate of the batch gradient,
+
+.. math::
+    \mathbf{w} \leftarrow \mathbf{w} - \alpha\, \nabla_{\mathbf{w}} L^{(i)}(\mathbf{w}), \qquad
+    \mathbb{E}_i\big[\nabla_{\mathbf{w}} L^{(i)}(\mathbf{w})\big] = \nabla_{\mathbf{w}} J(\mathbf{w}).
+
+Everything here runs in float64 numpy (these problems are tiny; a Python loop over numpy is the fastest way to
+take thousands of small steps) and returns a :class:`Trajectory`.
+
+Examples::
+
+    >>> from nbcourse.data import make_line
+    >>> from nbcourse.descent import LineCost, minibatch_descent
+    >>> cost = LineCost(*make_line("small", seed=0))
+    >>> run = minibatch_descent(cost, (0.0, 0.0), lr=0.3, batch_size=None, steps=200)
+    >>> bool(abs(run.loss[-1] - cost(cost.solution)) < 1e-6)     # batch GD reaches the least-squares fit
+    True
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from nbcourse._arrays import describe
+
+__all__ = [
+    "Trajectory", "descend", "annealed_lr", "growing_batch_size",
+    "LineCost", "minibatch_descent",
+]
+
+#: Parameters whose norm grows beyond this have diverged; their path ends there (filled with NaN).
+DIVERGED = 1e6
+
+
+@dataclass
+class Trajectory:
+    """The path of one descent run (or of several run side by side).
+
+    Attributes:
+        params: the parameters before each step and after the last, shape ``(steps + 1, ..., 2)``.
+            After a run diverges its remaining entries are NaN.
+        loss: the (full) loss at each entry of ``params``, shape ``(steps + 1, ...)``.
+        lr: the learning rate of each step, shape ``(steps,)``.
+        evaluations: per-sample gradient evaluations spent before each entry of ``params``, shape
+            ``(steps + 1,)``: the cost of reaching it.  For a surface every step counts as one.
+        batch_sizes: the batch size of each step, shape ``(steps,)``, for :func:`minibatch_descent`;
+            empty for :func:`descend`.
+        diverged: whether the run diverged (for several runs: one flag each), shape ``(...)``.
+    """
+
+    params: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    evaluations: np.ndarray
+    batch_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    diverged: np.ndarray | bool = False
+
+    @property
+    def steps(self) -> int:
+        """The number of steps taken."""
+        return len(self.params) - 1
+
+    @property
+    def final(self) -> np.ndarray:
+        """The parameters after the last step, shape ``(..., 2)``."""
+        return self.params[-1]
+
+
+def _check_lr(lr: Any, where: str) -> Callable[[int], float]:
+    if callable(lr):
+        return lr
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
+        raise ValueError(
+            f"{where}: argument 'lr' got {describe(lr)}, expected a positive learning rate "
+            "or a function of the step t (e.g. lambda t: annealed_lr(t, lr=0.1, tau=100))"
+        )
+    value = float(lr)
+    return lambda t: value
+
+
+def _check_count(value: Any, name: str, where: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{where}: argument {name!r} got {describe(value)}, expected an integer >= {minimum}")
+    return int(value)
+
+
+def _as_params(start: Any, where: str) -> np.ndarray:
+    if isinstance(start, torch.Tensor):
+        start = start.detach().cpu().numpy()
+    try:
+        w = np.array(start, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: argument 'start' got {describe(start)}, expected the two parameters (w1, w2)") from None
+    if w.ndim == 0 or w.shape[-1] != 2 or not np.all(np.isfinite(w)):
+        raise ValueError(
+            f"{where}: argument 'start' got {describe(start)}, expected finite parameters of shape (2,), "
+            "or (n, 2) for n runs side by side"
+        )
+    return w
+
+
+def annealed_lr(t: int, *, lr: float, tau: float) -> float:
+    r"""The learning rate at step ``t`` of the :math:`1/t` annealing schedule.
+
+    .. math::
+        \alpha_t = \frac{\alpha_0}{1 + t/\tau}
+
+    It keeps :math:`\alpha_0` for the first few steps, is halved at :math:`t = \tau` and then decays like
+    :math:`1/t`, just slowly enough that stochastic gradient descent still gets anywhere
+    (:math:`\sum_t \alpha_t = \infty`) and just fast enough that its fluctuations die out
+    (:math:`\sum_t \alpha_t^2 < \infty`; Robbins and Monro, *A Stochastic Approximation Method*,
+    Annals of Mathematical Statistics, 1951).
+
+    Args:
+        t: the step, 0 for the first.
+        lr: :math:`\alpha_0`, the learning rate at step 0.
+        tau: :math:`\tau > 0`, the step at which the rate has halved.
+
+    Examples::
+
+        >>> [annealed_lr(t, lr=0.1, tau=10) for t in (0, 10, 90)]
+        [0.1, 0.05, 0.01]
+    """
+    if not isinstance(tau, numbers.Real) or not tau > 0:
+        raise ValueError(f"annealed_lr: argument 'tau' got {describe(tau)}, expected a positive number of steps")
+    if not isinstance(lr, numbers.Real) or not lr > 0:
+        raise ValueError(f"annealed_lr: argument 'lr' got {describe(lr)}, expected a positive learning rate")
+    return float(lr) / (1.0 + t / float(tau))
+
+
+def growing_batch_size(t: int, *, initial: int, every: int, limit: int) -> int:
+    r"""A batch size that doubles every ``every`` steps, from ``initial`` up to ``limit``.
+
+    .. math::
+        S_t = \min\!\big(S_\text{limit},\ S_0 \cdot 2^{\lfloor t / \text{every} \rfloor}\big)
+
+    The other way to calm stochastic gradient descent near the minimum: the variance of a mini-batch gradient
+    falls like :math:`1/S`, so a growing batch shrinks the fluctuations as annealing the learning rate does.
+
+    Examples::
+
+        >>> [growing_batch_size(t, initial=1, every=10, limit=24) for t in (0, 10, 25, 100)]
+        [1, 2, 4, 24]
+    """
+    for name, value in (("initial", initial), ("every", every), ("limit", limit)):
+        _check_count(value, name, "growing_batch_size", minimum=1)
+    return int(min(limit, initial * 2 ** min(t // every, 62)))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# descent on a surface
+# ---------------------------------------------------------------------------------------------------------
+
+def descend(
+    objective: Any,
+    start: Any,
+    *,
+    lr: float | Callable[[int], float],
+    steps: int,
+    noise: float = 0.0,
+    clip: float | None = None,
+    seed: int = 0,
+) -> Trajectory:
+    r"""Gradient descent on a surface, with optional gradient noise (stochastic descent) and clipping.
+
+    .. math::
+        \mathbf{w}_{t+1} = \mathbf{w}_t - \alpha_t \big(\nabla f(\mathbf{w}_t) + \sigma\,\boldsymbol{\varepsilon}_t\big),
+        \qquad \boldsymbol{\varepsilon}_t \sim \mathcal{N}(\mathbf{0}, I)
+
+    With ``noise`` :math:`\sigma = 0` this is batch gradient descent.  With :math:`\sigma > 0` each step sees a
+    gradient that is right on average but wrong every time, which is what a stochastic gradient is: the mean
+    over the samples is the batch gradient.  With ``clip`` the noisy gradient is rescaled to norm at most
+    ``clip`` before the step (gradient clipping, the cure for cliffs).
+
+    Args:
+        objective: the surface, anything with ``objective(w)`` and ``objective.grad(w)`` for numpy ``w`` of
+            shape ``(..., 2)``, e.g. ``SURFACES["ravine"]`` or a :class:`LineCost`.
+        start: the first parameters, shape ``(2,)``; or ``(n, 2)`` for ``n`` runs side by side, each with its
+            own noise (handy for counting how often something happens).
+        lr: the learning rate :math:`\alpha`, or a function of the step ``t`` giving :math:`\alpha_t`
+            (see :func:`annealed_lr`).
+        steps: how many steps to take.
+        noise: :math:`\sigma`, the standard deviation of the noise added to each gradient component.
+            Default: 0.0 (batch gradient descent)
+        clip: the largest gradient norm a step may use, or ``None`` for no clipping. Default: ``None``
+        seed: seeds the noise. Default: 0
+
+    Returns:
+        a :class:`Trajectory`; a run whose parameters leave the region :math:`\|\mathbf{w}\| < 10^6` or become
+        NaN is marked ``diverged`` and its path ends there.
+
+    Examples::
+
+        >>> from nbcourse.landscape import SURFACES
+        >>> run = descend(SURFACES["convex"], (-2.5, 2.0), lr=0.8, steps=50)
+        >>> run.params.shape, bool(abs(run.loss[-1]) < 1e-8)
+        ((51, 2), True)
+    """
+    where = "descend"
+    if not (callable(objective) and callable(getattr(objective, "grad", None))):
+        raise TypeError(
+            f"{where}: argument 'objective' got {describe(objective)}, expected a surface with objective(w) and "
+            "objective.grad(w), e.g. nbcourse.landscape.SURFACES['convex']"
+        )
+    w = _as_params(start, where)
+    lr_at = _check_lr(lr, where)
+    steps = _check_count(steps, "steps", where)
+    if not isinstance(noise, numbers.Real) or not noise >= 0:
+        raise ValueError(f"{where}: argument 'noise' got {describe(noise)}, expected a standard deviation >= 0")
+    if clip is not None and (not isinstance(clip, numbers.Real) or not clip > 0):
+        raise ValueError(f"{where}: argument 'clip' got {describe(clip)}, expected a positive norm or None")
+    rng = np.random.default_rng(seed)
+
+    params = np.full((steps + 1,) + w.shape, np.nan)
+    rates = np.array([float(lr_at(t)) for t in range(steps)])
+    params[0] = w
+    alive = np.ones(w.shape[:-1], dtype=bool)
+    for t in range(steps):
+        alpha = rates[t]
+        g = np.asarray(objective.grad(w), dtype=np.float64)
+        if noise > 0:
+            g = g + noise * rng.standard_normal(w.shape)
+        if clip is not None:
+            norm = np.linalg.norm(g, axis=-1, keepdims=True)
+            g = g * np.minimum(1.0, clip / np.maximum(norm, 1e-300))
+        with np.errstate(over="ignore", invalid="ignore"):
+            w = w - alpha * g
+            ok = np.all(np.isfinite(w), axis=-1) & (np.linalg.norm(w, axis=-1) < DIVERGED)
+        alive &= ok
+        w = np.where(alive[..., None], w, np.nan)
+        params[t + 1] = w
+        if not alive.any():
+            break
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = np.asarray(objective(np.nan_to_num(params, nan=0.0)), dtype=np.float64)
+    loss = np.where(np.isnan(params).any(axis=-1), np.nan, loss)
+    return Trajectory(
+        params=params, loss=loss, lr=rates, evaluations=np.arange(steps + 1, dtype=np.int64),
+        diverged=~alive if alive.ndim else bool(~alive),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the line model on data
+# ---------------------------------------------------------------------------------------------------------
+
+def _as_vector(a: Any, name: str, where: str) -> np.ndarray:
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu().numpy()
+    try:
+        v = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: argument {name!r} got {describe(a)}, expected a 1-D array of numbers") from None
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]
+    if v.ndim != 1 or len(v) == 0:
+        raise ValueError(f"{where}: argument {name!r} got {describe(a)}, expected a non-empty 1-D array of shape (m,)")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{where}: argument {name!r} holds NaN or infinite values")
+    return v
+
+
+class LineCost:
+    r"""The cost of the line model :math:`\hat y = wx + b` on a data set: the L2 loss averaged over the samples.
+
+    .. math::
+        L^{(i)}(w, b) = \tfrac12 \big(y^{(i)} - w x^{(i)} - b\big)^2, \qquad
+        J(w, b) = \frac1m \sum_{i=1}^m L^{(i)}(w, b)
+
+    Gradient, with the residual :math:`r^{(i)} = y^{(i)} - w x^{(i)} - b`:
+
+    .. math::
+        \frac{\partial J}{\partial w} = -\frac1m \sum_i r^{(i)} x^{(i)}, \qquad
+        \frac{\partial J}{\partial b} = -\frac1m \sum_i r^{(i)}
+
+    and Hessian :math:`\frac1m \sum_i (x^{(i)}, 1)^\top (x^{(i)}, 1)`, the same everywhere: :math:`J` is a convex
+    quadratic bowl whose minimum is the least-squares fit (:attr:`solution`).
+
+    Every method takes the parameters ``params = (w, b)`` with shape ``(..., 2)``, so a whole grid of parameters
+    is evaluated at once, and an optional ``index`` selecting the samples of a mini-batch.
+
+    Args:
+        x: inputs, shape ``(m,)`` (or ``(m, 1)``), a tensor or array.
+        y: targets, shape ``(m,)``.
+
+    Examples::
+
+        >>> cost = LineCost([0.0, 1.0, 2.0], [1.0, 3.0, 5.0])     # the points lie on y = 2x + 1
+        >>> cost.solution.round(9).tolist()
+        [2.0, 1.0]
+        >>> float(cost((2.0, 0.0))), cost.grad((2.0, 0.0)).tolist()   # every residual is 1
+        (0.5, [-1.0, -1.0])
+        >>> cost.grad((2.0, 0.0), index=[2]).tolist()             # the gradient of sample 2 alone
+        [-2.0, -1.0]
+    """
+
+    def __init__(self, x: Any, y: Any):
+        self.x = _as_vector(x, "x", "LineCost")
+        self.y = _as_vector(y, "y", "LineCost")
+        if len(self.x) != len(self.y):
+            raise ValueError(f"LineCost: 'x' has {len(self.x)} samples but 'y' has {len(self.y)}; they must match")
+
+    @property
+    def m(self) -> int:
+        """The number of samples."""
+        return len(self.x)
+
+    def __repr__(self) -> str:
+        return f"LineCost(m={self.m})"
+
+    def _params(self, params: Any, where: str) -> np.ndarray:
+        p = _as_params(params, f"LineCost.{where}") if not isinstance(params, np.ndarray) else params
+        if p.ndim == 0 or p.shape[-1] != 2:
+            raise ValueError(f"LineCost.{where}: argument 'params' got {describe(params)}, expected (w, b) in a last dimension of size 2")
+        return p.astype(np.float64, copy=False)
+
+    def _subset(self, index: Any) -> tuple[np.ndarray, np.ndarray]:
+        if index is None:
+            return self.x, self.y
+        idx = np.asarray(index)
+        if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
+            raise ValueError(f"LineCost: argument 'index' got {describe(index)}, expected a non-empty 1-D array of sample indices")
+        if idx.min() < -self.m or idx.max() >= self.m:
+            raise IndexError(f"LineCost: argument 'index' holds {int(idx.max())}, but there are only {self.m} samples")
+        return self.x[idx], self.y[idx]
+
+    def residuals(self, params: Any, *, index: Any = None) -> np.ndarray:
+        r"""The residuals :math:`r^{(i)} = y^{(i)} - w x^{(i)} - b`, shape ``(..., m)`` (or ``(..., len(index))``)."""
+        p = self._params(params, "residuals")
+        x, y = self._subset(index)
+        return y - p[..., 0:1] * x - p[..., 1:2]
+
+    def per_sample(self, params: Any, *, index: Any = None) -> np.ndarray:
+        r"""The per-sample losses :math:`L^{(i)}`, shape ``(..., m)``: the landscape seen by stochastic descent."""
+        return 0.5 * self.residuals(params, index=index) ** 2
+
+    def __call__(self, params: Any, *, index: Any = None) -> np.ndarray:
+        r"""The cost :math:`J(w, b)` (the mean over ``index`` when given), shape ``(...)``.
+
+        :math:`J` is a quadratic in :math:`(w, b)` whose coefficients are averages over the data. With the
+        means :math:`\bar x, \bar y` and the (co)variances :math:`s_{xx}, s_{xy}, s_{yy}`,
+
+        .. math::
+            J(w, b) = \tfrac12\big(s_{yy} - 2w\,s_{xy} + w^2 s_{xx}\big) + \tfrac12\big(\bar y - w\bar x - b\big)^2,
+
+        which is how it is computed: a whole grid of parameters costs no more than one pass over the data
+        (centring first keeps the rounding error small near the minimum).
+        """
+        p = self._params(params, "__call__")
+        x, y = self._subset(index)
+        w, b = p[..., 0], p[..., 1]
+        mx, my = np.mean(x), np.mean(y)
+        xc, yc = x - mx, y - my
+        sxx, sxy, syy = np.mean(xc * xc), np.mean(xc * yc), np.mean(yc * yc)
+        J = 0.5 * (syy - 2 * w * sxy + w * w * sxx) + 0.5 * (my - w * mx - b) ** 2
+        return np.maximum(J, 0.0)          # rounding must not make a sum of squares negative
+
+    def per_sample_grad(self, params: Any, *, index: Any = None) -> np.ndarray:
+        r"""The gradient of each :math:`L^{(i)}`, :math:`-r^{(i)}\,(x^{(i)}, 1)`, shape ``(..., m, 2)``."""
+        r = self.residuals(params, index=index)
+        x, _ = self._subset(index)
+        return np.stack([-r * x, -r], axis=-1)
+
+    def grad(self, params: Any, *, index: Any = None) -> np.ndarray:
+        r"""The gradient :math:`\nabla J = (\partial J/\partial w, \partial J/\partial b)`, shape ``(..., 2)``."""
+        r = self.residuals(params, index=index)
+        x, _ = self._subset(index)
+        return np.stack([-(r * x).mean(axis=-1), -r.mean(axis=-1)], axis=-1)
+
+    def hessian(self, *, index: Any = None) -> np.ndarray:
+        r"""The Hessian of :math:`J`, shape ``(2, 2)``; it does not depend on the parameters."""
+        x, _ = self._subset(index)
+        return np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+
+    @property
+    def solution(self) -> np.ndarray:
+        """The minimum of :math:`J`: the least-squares ``(w, b)``, shape ``(2,)``."""
+        A = np.stack([self.x, np.ones_like(self.x)], axis=1)
+        return np.linalg.lstsq(A, self.y, rcond=None)[0]
+
+
+def minibatch_descent(
+    cost: LineCost,
+    start: Any,
+    *,
+    lr: float | Callable[[int], float],
+    batch_size: int | None | Callable[[int], int],
+    steps: int | None = None,
+    epochs: float | None = None,
+    seed: int = 0,
+) -> Trajectory:
+    r"""Stochastic, mini-batch or batch gradient descent on a :class:`LineCost`.
+
+    .. math::
+        \mathbf{w}_{t+1} = \mathbf{w}_t - \alpha_t\, \frac{1}{S_t} \sum_{i \in B_t} \nabla L^{(i)}(\mathbf{w}_t)
+
+    The mini-batches :math:`B_t` are consecutive slices of a stream made of one random permutation of the
+    samples after another, so every sample is seen once per epoch and the order is reshuffled each epoch.
+    ``batch_size=1`` is stochastic (online) learning, ``batch_size=None`` (or ``cost.m``) batch learning.
+
+    Args:
+        cost: the problem, a :class:`LineCost`.
+        start: the first ``(w, b)``.
+        lr: the learning rate, or a function of the step ``t`` (see :func:`annealed_lr`).
+        batch_size: :math:`S`, samples per step; ``None`` for all of them; or a function of the step ``t``
+            (see :func:`growing_batch_size`).
+        steps: how many updates to make.  Give ``steps`` or ``epochs``, not both.
+        epochs: how many passes over the data to make instead (rounded up to whole steps).
+        seed: seeds the shuffling. Default: 0
+
+    Returns:
+        a :class:`Trajectory` whose ``loss`` is the full cost :math:`J` at every step and whose
+        ``evaluations`` counts per-sample gradients: after ``t`` steps of batch size :math:`S`, :math:`tS`.
+
+    Examples::
+
+        >>> cost = LineCost([0.0, 1.0, 2.0, 3.0], [1.0, 3.0, 5.0, 7.0])
+        >>> run = minibatch_descent(cost, (0.0, 0.0), lr=0.1, batch_size=1, epochs=2)
+        >>> run.steps, run.evaluations[-1].item()
+        (8, 8)
+    """
+    where = "minibatch_descent"
+    if not isinstance(cost, LineCost):
+        raise TypeError(f"{where}: argument 'cost' got {describe(cost)}, expected a LineCost(x, y)")
+    w = _as_params(start, where)
+    if w.shape != (2,):
+        raise ValueError(f"{where}: argument 'start' got shape {w.shape}, expected one (w, b) pair of shape (2,)")
+    lr_at = _check_lr(lr, where)
+    m = cost.m
+    if batch_size is None:
+        size_at = lambda t: m  # noqa: E731
+    elif callable(batch_size):
+        size_at = batch_size
+    else:
+        fixed = _check_count(batch_size, "batch_size", where, minimum=1)
+        if fixed > m:
+            raise ValueError(f"{where}: argument 'batch_size' got {fixed}, but there are only {m} samples; use None for all of them")
+        size_at = lambda t: fixed  # noqa: E731
+    if (steps is None) == (epochs is None):
+        raise ValueError(f"{where}: give exactly one of 'steps' and 'epochs' (got steps={steps!r}, epochs={epochs!r})")
+    if epochs is not None:
+        if not isinstance(epochs, numbers.Real) or not epochs > 0:
+            raise ValueError(f"{where}: argument 'epochs' got {describe(epochs)}, expected a positive number")
+        budget = int(np.ceil(epochs * m))        # samples to see; steps follow from the batch sizes
+        steps_limit = None
+    else:
+        steps_limit = _check_count(steps, "steps", where)
+        budget = None
+    rng = np.random.default_rng(seed)
+
+    stream = np.empty(0, dtype=np.int64)
+    params, rates, sizes, seen = [w.copy()], [], [], [0]
+    diverged = False
+    t = 0
+    while (steps_limit is not None and t < steps_limit) or (budget is not None and seen[-1] < budget):
+        S = int(size_at(t))
+        if not 1 <= S <= m:
+            raise ValueError(f"{where}: the batch size at step {t} is {S}, expected 1 <= S <= {m}")
+        while len(stream) < S:                   # one more shuffled epoch
+            stream = np.concatenate([stream, rng.permutation(m)])
+        batch, stream = stream[:S], stream[S:]
+        alpha = float(lr_at(t))
+        with np.errstate(over="ignore", invalid="ignore"):
+            w = w - alpha * cost.grad(w, index=batch)
+        rates.append(alpha)
+        sizes.append(S)
+        seen.append(seen[-1] + S)
+        t += 1
+        if not (np.all(np.isfinite(w)) and np.linalg.norm(w) < DIVERGED):
+            diverged = True
+            params.append(np.full(2, np.nan))
+            break
+        params.append(w.copy())
+    P = np.array(params)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = cost(np.nan_to_num(P, nan=0.0))
+    loss[np.isnan(P).any(axis=-1)] = np.nan
+    return Trajectory(
+        params=P, loss=loss, lr=np.array(rates), evaluations=np.array(seen, dtype=np.int64),
+        batch_sizes=np.array(sizes, dtype=np.int64), diverged=diverged,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# figures of the line model, and the chapter's interactive example
+# ---------------------------------------------------------------------------------------------------------
+
+#: The interactive example's choices: learning rates and batch sizes by name (``"m"``: every sample).
+EXAMPLE_LEARNING_RATES: dict[str, float] = {"small": 0.05, "medium": 0.3, "large": 1.2}
+EXAMPLE_BATCH_SIZES: tuple[int | str, ...] = (1, 24, "m")
+#: Starting points offered for (w, b) where the red dot cannot be dragged (the book).
+EXAMPLE_STARTS: tuple[tuple[float, float], ...] = ((-1.5, 2.0), (3.5, 2.0), (4.2, -3.0))
+#: The region of the (w, b) plane the example draws.
+EXAMPLE_DOMAIN: tuple[tuple[float, float], tuple[float, float]] = ((-2.0, 5.0), (-3.5, 2.5))
+EXAMPLE_TRUTH: tuple[float, float] = (1.5, -0.5)    # make_line's default slope and intercept
+
+# the lecture's colours: blue for the ground truth, red for the initialisation and the model being trained
+_TRUTH, _INIT, _PATH = "#1f77b4", "#d62728", "#d62728"
+
+
+def plot_line_cost(cost: LineCost, *, ax: Any = None, domain: Any = EXAMPLE_DOMAIN, index: Any = None,
+                   resolution: int = 81, levels: int = 20, filled: bool = True) -> Any:
+    r"""Draw the cost landscape :math:`J(w, b)` of a :class:`LineCost` as a contour map.
+
+    With ``index`` only those samples count: ``index=[i]`` draws the landscape :math:`L^{(i)}(w, b)` that one
+    step of stochastic gradient descent sees, a straight valley along the line :math:`b = y^{(i)} - w x^{(i)}`
+    of every model that fits sample :math:`i` exactly.
+
+    Args:
+        cost: the problem.
+        ax: matplotlib axes to draw on. Default: a new figure's axes.
+        domain: ``((w_min, w_max), (b_min, b_max))``. Default: :data:`EXAMPLE_DOMAIN`
+        index: the samples to average over, or ``None`` for all. Default: ``None``
+        resolution: grid points per side. Default: 81
+        levels: number of contour levels (spaced like squares, so a quadratic's contours are evenly spaced).
+            Default: 20
+        filled: fill between contour lines. Default: True
+
+    Returns:
+        the axes.
+
+    Examples::
+
+        >>> import matplotlib.pyplot as plt
+        >>> ax = plot_line_cost(LineCost([0.0, 1.0], [1.0, 3.0]), resolution=21)
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('slope w', 'intercept b')
+        >>> plt.close(ax.figure)
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(cost, LineCost):
+        raise TypeError(f"plot_line_cost: argument 'cost' got {describe(cost)}, expected a LineCost")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    (w0, w1), (b0, b1) = domain
+    W, B = np.meshgrid(np.linspace(w0, w1, resolution), np.linspace(b0, b1, resolution))
+    J = cost(np.stack([W, B], axis=-1), index=index)
+    lv = J.min() + (J.max() - J.min()) * np.linspace(0.0, 1.0, levels + 1) ** 2
+    if filled:
+        ax.contourf(W, B, J, levels=lv, cmap="viridis", alpha=0.45)
+    ax.contour(W, B, J, levels=lv, colors="0.3", linewidths=0.5, alpha=0.7)
+    ax.set_xlim(w0, w1)
+    ax.set_ylim(b0, b1)
+    ax.set_xlabel("slope w")
+    ax.set_ylabel("intercept b")
+    return ax
+
+
+def _example_choice(value: Any, allowed: Any, name: str, where: str) -> Any:
+    for a in allowed:
+        if a == value and type(a) is type(value) or (isinstance(a, str) and a == value):
+            return a
+    raise ValueError(f"{where}: argument {name!r} got {value!r}, expected one of {list(allowed)}")
+
+
+def line_example(size: str = "small", start: tuple[float, float] = EXAMPLE_STARTS[0], lr: str = "medium",
+                 batch_size: int | str = 1, *, steps: int = 100, seed: int = 0) -> Any:
+    r"""The lecture's interactive example: fit :math:`\hat y = wx + b` by gradient descent and watch it.
+
+    (1) A training set of ``size`` samples around the ground-truth line :math:`y = 1.5x - 0.5`
+    (:func:`nbcourse.data.make_line`); (2) its cost landscape :math:`J(w, b) = \frac{1}{2m}\sum_i (y^{(i)} - wx^{(i)} - b)^2`
+    with the ground truth (blue dot) and the initialisation ``start`` (red dot); (3) ``steps`` updates of
+    mini-batch gradient descent with learning rate ``lr`` and batch size ``batch_size``.
+
+    Args:
+        size: ``"small"``, ``"medium"`` or ``"large"``: 48, 144 or 480 samples. Default: ``"small"``
+        start: the initial ``(w, b)``, the red dot. Default: ``(-1.5, 2.0)``
+        lr: ``"small"``, ``"medium"`` or ``"large"``, see :data:`EXAMPLE_LEARNING_RATES`. Default: ``"medium"``
+        batch_size: ``1`` (stochastic), ``24`` (mini-batch) or ``"m"`` (batch). Default: 1
+        steps: the number of updates. Default: 100
+        seed: seeds the data set and the shuffling. Default: 0
+
+    Returns:
+        a matplotlib Figure with three axes: the path on the cost landscape, the cost over the updates, and
+        the data with the ground-truth and the fitted line.
+
+    Examples::
+
+        >>> import matplotlib.pyplot as plt
+        >>> fig = line_example("small", (-1.5, 2.0), "medium", 24)
+        >>> [ax.get_xlabel() for ax in fig.axes]
+        ['slope w', 'update t', 'x']
+        >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    from nbcourse.data.synthetic import LINE_SIZES, make_line
+
+    where = "line_example"
+    size = _example_choice(size, LINE_SIZES, "size", where)
+    lr = _example_choice(lr, EXAMPLE_LEARNING_RATES, "lr", where)
+    batch_size = _example_choice(batch_size, EXAMPLE_BATCH_SIZES, "batch_size", where)
+    w_start = _as_params(start, where)
+    x, y = make_line(size, w=EXAMPLE_TRUTH[0], b=EXAMPLE_TRUTH[1], seed=seed)
+    cost = LineCost(x, y)
+    S = cost.m if batch_size == "m" else int(batch_size)
+    alpha = EXAMPLE_LEARNING_RATES[lr]
+    run = minibatch_descent(cost, w_start, lr=alpha, batch_size=S, steps=steps, seed=seed)
+    best = float(cost(cost.solution))
+
+    # the landscape large on the left (the red dot is moved there), cost and fit stacked on the right
+    fig = plt.figure(figsize=(8.6, 5.2))
+    grid = fig.add_gridspec(2, 2, width_ratios=(1.25, 1.0), left=0.08, right=0.985, bottom=0.09, top=0.9,
+                            wspace=0.24, hspace=0.5)
+    ax = fig.add_subplot(grid[:, 0])
+    ax_cost = fig.add_subplot(grid[0, 1])
+    ax_fit = fig.add_subplot(grid[1, 1])
+    # (2) the landscape, the truth, the start and the path
+    plot_line_cost(cost, ax=ax)
+    ax.plot(*run.params.T, "-", color=_PATH, lw=1.0, alpha=0.9, zorder=4)
+    ax.plot(*cost.solution, "*", ms=11, color="#2ca02c", mec="k", mew=0.5, zorder=5, label="minimum of J")
+    ax.plot(*EXAMPLE_TRUTH, "o", ms=8, color=_TRUTH, mec="k", zorder=6, label="ground truth")
+    ax.plot(*w_start, "o", ms=8, color=_INIT, mec="k", zorder=6, label="initialisation")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8, frameon=False,
+              handletextpad=0.2, columnspacing=0.8, borderaxespad=0.2)
+    ax.set_title(f"cost landscape J(w, b), m = {cost.m}", fontsize=10, pad=18)
+
+    # (3a) the cost over the updates
+    t = np.arange(run.steps + 1)
+    ax_cost.semilogy(t, run.loss, color=_PATH, lw=1.2)
+    ax_cost.axhline(best, color="#2ca02c", ls="--", lw=1)
+    ax_cost.text(steps, best * 0.93, "minimum of J", color="#2ca02c", fontsize=8, ha="right", va="top")
+    ax_cost.set_xlim(0, steps)
+    ax_cost.set_ylim(0.5 * best, 50.0)
+    # plain tick labels: a log axis' default 10^k labels go through mathtext, which is slow to draw
+    ax_cost.set_yticks([0.1, 0.3, 1, 3, 10, 30])
+    ax_cost.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax_cost.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax_cost.set_xlabel("update t")
+    ax_cost.set_ylabel("cost J(w, b), log scale")
+    epochs = run.evaluations[-1] / cost.m
+    status = "diverged!" if run.diverged else f"{epochs:.3g} epochs"
+    ax_cost.set_title(f"lr {alpha:g}, batch size {S}: {status}", fontsize=10)
+    ax_cost.grid(alpha=0.3)
+
+    # (1) the data, the ground truth and the fitted line
+    xs = np.array([cost.x.min(), cost.x.max()])
+    ax_fit.scatter(cost.x, cost.y, s=8, color="0.4", alpha=0.7, label="training set")
+    ax_fit.plot(xs, EXAMPLE_TRUTH[0] * xs + EXAMPLE_TRUTH[1], "--", color=_TRUTH, lw=1.5, label="ground truth")
+    if not run.diverged:
+        w_end, b_end = run.final
+        ax_fit.plot(xs, w_end * xs + b_end, color=_INIT, lw=1.8, label=f"fit: w = {w_end:.2f}, b = {b_end:.2f}")
+    ax_fit.set_ylim(-3.0, 3.5)
+    ax_fit.set_xlabel("x")
+    ax_fit.set_ylabel("y")
+    ax_fit.set_title("the data and the fitted line", fontsize=10)
+    ax_fit.legend(loc="upper left", fontsize=7)
+    return fig
+
+
+def _register(factory):
+    # registering needs nbcourse.widgets; imported here so that importing this module stays light
+    from nbcourse.widgets import register
+
+    return register(factory)
+
+
+@_register
+def line_example_explorer():
+    """The interactive example of the lecture, :func:`line_example` as an interactive figure.
+
+    In a kernel every combination is drawn on demand, and with ``%matplotlib widget`` the red dot (the
+    initialisation) is dragged anywhere on the landscape.  The book draws 45 frames: every learning rate and
+    batch size, for each training-set size from the first starting point, and for the small set from each of
+    the three starting points (clicking another start with a larger set shows the small one).
+
+    Examples::
+
+        >>> view = line_example_explorer()
+        >>> len(view.combinations())
+        45
+    """
+    from nbcourse.data.synthetic import LINE_SIZES
+    from nbcourse.widgets import Options, Points, interactive
+
+    sizes = list(LINE_SIZES)
+    lrs = list(EXAMPLE_LEARNING_RATES)
+    subset = [dict(size=size, start=EXAMPLE_STARTS[0], lr=lr, batch_size=S)
+              for size in sizes for lr in lrs for S in EXAMPLE_BATCH_SIZES]
+    subset += [dict(size="small", start=start, lr=lr, batch_size=S)
+               for start in EXAMPLE_STARTS[1:] for lr in lrs for S in EXAMPLE_BATCH_SIZES]
+    return interactive(
+        line_example,
+        size=Options(sizes, labels={k: f"{k} (m = {m})" for k, m in LINE_SIZES.items()},
+                     label="1. training set"),
+        start=Points(EXAMPLE_STARTS, axes=0, label="2. initialisation"),
+        lr=Options(lrs, labels={k: f"{k} ({v:g})" for k, v in EXAMPLE_LEARNING_RATES.items()},
+                   label="3. learning rate"),
+        batch_size=Options(EXAMPLE_BATCH_SIZES, labels={1: "1 (stochastic)", 24: "24 (mini-batch)", "m": "m (batch)"},
+                           label="batch size"),
+        subset=subset,
+        title="Fit a line by gradient descent: the lecture's interactive example",
+    )
+
+
+def sgd_landscapes(t: int = 0, *, steps: int = 12, lr: float = 0.5, seed: int = 0) -> Any:
+    r"""The landscape stochastic gradient descent sees changes at every step: step ``t`` of SGD, drawn twice.
+
+    On the left, the landscape of the one sample :math:`i_t` that step ``t`` uses,
+    :math:`L^{(i_t)}(w, b) = \frac12 (y^{(i_t)} - w x^{(i_t)} - b)^2`: a straight valley along the line of models
+    that fit that sample exactly, and the step taken downhill on it.  On the right, the batch landscape
+    :math:`J(w, b)` with the path so far: every step is downhill for its own sample, not always for :math:`J`.
+
+    Args:
+        t: the step to show, ``0 <= t < steps``. Default: 0
+        steps: the length of the run. Default: 12
+        lr: the learning rate. Default: 0.5
+        seed: seeds the data (the interactive example's small set) and the order of the samples. Default: 0
+
+    Returns:
+        a matplotlib Figure with two axes.
+
+    Examples::
+
+        >>> import matplotlib.pyplot as plt
+        >>> fig = sgd_landscapes(3)
+        >>> [ax.get_title(loc="left")[:9] for ax in fig.axes]
+        ['step t = ', 'the batch']
+        >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    from nbcourse.data.synthetic import make_line
+
+    steps = _check_count(steps, "steps", "sgd_landscapes", minimum=1)
+    if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < steps:
+        raise ValueError(f"sgd_landscapes: argument 't' got {t!r}, expected a step 0 <= t < {steps}")
+    t = int(t)
+    x, y = make_line("small", w=EXAMPLE_TRUTH[0], b=EXAMPLE_TRUTH[1], seed=seed)
+    cost = LineCost(x, y)
+    order = np.random.default_rng(seed).permutation(cost.m)      # what minibatch_descent(batch_size=1) uses
+    run = minibatch_descent(cost, EXAMPLE_STARTS[0], lr=lr, batch_size=1, steps=steps, seed=seed)
+    i = int(order[t])
+    before, after = run.params[t], run.params[t + 1]
+
+    fig, (ax_i, ax_J) = plt.subplots(1, 2, figsize=(9.0, 4.0))
+    for ax in (ax_i, ax_J):
+        plot_line_cost(cost, ax=ax, index=[i] if ax is ax_i else None, resolution=61, levels=16)
+        ax.plot(*EXAMPLE_TRUTH, "o", ms=7, color=_TRUTH, mec="k", zorder=5)
+    (w0, w1), _ = EXAMPLE_DOMAIN
+    ws = np.array([w0, w1])
+    ax_i.plot(ws, cost.y[i] - ws * cost.x[i], "--", color="k", lw=1,
+              label=f"models that fit sample {i} exactly")
+    for ax in (ax_i, ax_J):
+        ax.annotate("", xy=after, xytext=before,
+                    arrowprops=dict(arrowstyle="-|>", color=_PATH, lw=1.8, shrinkA=0, shrinkB=0), zorder=6)
+        ax.plot(*before, "o", ms=6, color=_INIT, mec="k", zorder=7)
+    ax_J.plot(*run.params[: t + 2].T, "-", color=_PATH, lw=1.0, alpha=0.7, zorder=4)
+    ax_i.legend(loc="lower left", fontsize=7, framealpha=0.85)
+    J_before, J_after = run.loss[t], run.loss[t + 1]
+    ax_i.set_title(f"step t = {t}: the landscape of sample {i} (x = {cost.x[i]:.2f}, y = {cost.y[i]:.2f})",
+                   fontsize=9, loc="left")
+    change = "down" if J_after < J_before else "UP"
+    ax_J.set_title(f"the batch landscape J: this step took J {change}, {J_before:.3f} \u2192 {J_after:.3f}",
+                   fontsize=9, loc="left")
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.12, top=0.92, wspace=0.22)
+    return fig
+
+
+@_register
+def sgd_landscape_explorer():
+    """:func:`sgd_landscapes` with a slider over the step (12 frames).
+
+    Examples::
+
+        >>> len(sgd_landscape_explorer().combinations())
+        12
+    """
+    from nbcourse.widgets import Range, interactive
+
+    return interactive(sgd_landscapes, t=Range(0, 11, 1, label="SGD step t"),
+                       title="Each step of SGD sees the landscape of one sample")

@@ -1,0 +1,254 @@
+"""Calling a student's answer and turning what it returns into plain data.
+
+This module is the part of checking that runs *next to the student's code*: in the
+student's own process for :func:`nbcourse.check`, and inside the submission's kernel when
+``nbcourse grade`` grades a notebook.  In the kernel it is not imported: the grader reads
+this file's text and executes it in a private namespace, so a notebook that patches
+``nbcourse`` cannot change it.  It therefore imports nothing from ``nbcourse`` and only
+the standard library at module level (numpy and torch are taken from ``sys.modules`` or
+imported when a value needs them).
+
+Values cross between processes as JSON: numbers, strings, lists and dicts as themselves,
+arrays and tensors as their dtype, shape and raw bytes in base64.  Decoding never
+unpickles and never calls code named by the data.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import importlib.util
+import json
+import sys
+import warnings
+
+# what one answer may send back; beyond that the answer is refused, not the grader
+MAX_ARRAY_BYTES = 16 * 2**20
+MAX_TEXT = 2000
+MAX_ITEMS = 10000
+MAX_DEPTH = 20
+# numpy dtype kinds that decode safely from raw bytes: bool, int, uint, float, complex
+_NUMERIC_KINDS = "biufc"
+
+
+def _np():
+    return sys.modules.get("numpy") or importlib.import_module("numpy")
+
+
+def _torch():
+    return sys.modules.get("torch") or importlib.import_module("torch")
+
+
+def _encode_array(arr) -> dict:
+    arr = _np().ascontiguousarray(arr)
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"an array of dtype {arr.dtype} (only numbers can be checked)")
+    if arr.nbytes > MAX_ARRAY_BYTES:
+        raise ValueError(f"an array of {arr.nbytes} bytes (at most {MAX_ARRAY_BYTES} are accepted)")
+    return {
+        "dtype": arr.dtype.str,
+        "shape": list(arr.shape),
+        "data": base64.b64encode(arr.tobytes()).decode("ascii"),
+    }
+
+
+def encode(value, _depth: int = 0) -> dict:
+    """Describe ``value`` as JSON-ready plain data (see :func:`decode`).
+
+    Numbers, strings, ``None``, numpy arrays and scalars, torch tensors, and lists,
+    tuples and dicts of those are kept exactly; anything else becomes its type name and
+    a short ``repr`` (enough for a message, not enough to rebuild it).
+    """
+    if _depth > MAX_DEPTH:
+        return {"kind": "object", "type": type(value).__name__, "repr": "(nested too deeply)"}
+    if value is None:
+        return {"kind": "none"}
+    if isinstance(value, bool):
+        return {"kind": "bool", "value": value}
+    if isinstance(value, int):
+        return {"kind": "int", "value": str(value)}
+    if isinstance(value, float):
+        return {"kind": "float", "value": value}
+    if isinstance(value, complex):
+        return {"kind": "complex", "value": [value.real, value.imag]}
+    if isinstance(value, str):
+        return {"kind": "str", "value": value[:MAX_TEXT]}
+    np = sys.modules.get("numpy")
+    torch = sys.modules.get("torch")
+    try:
+        if torch is not None and isinstance(value, torch.Tensor):
+            t = value.detach().cpu()
+            dtype = str(t.dtype).replace("torch.", "")
+            if t.dtype == torch.bfloat16:
+                t = t.float()
+            return {"kind": "tensor", "torch_dtype": dtype, **_encode_array(t.resolve_conj().resolve_neg().numpy())}
+        if np is not None and isinstance(value, np.ndarray):
+            return {"kind": "numpy", **_encode_array(value)}
+        if np is not None and isinstance(value, np.generic):
+            return {"kind": "numpy_scalar", **_encode_array(np.asarray(value))}
+    except (TypeError, ValueError) as error:
+        return {"kind": "object", "type": type(value).__name__, "repr": str(error)[:MAX_TEXT]}
+    if isinstance(value, (list, tuple)):
+        if len(value) > MAX_ITEMS:
+            return {"kind": "object", "type": type(value).__name__, "repr": f"(a {type(value).__name__} of {len(value)} items)"}
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {"kind": kind, "items": [encode(v, _depth + 1) for v in value]}
+    if isinstance(value, dict):
+        if len(value) > MAX_ITEMS:
+            return {"kind": "object", "type": "dict", "repr": f"(a dict of {len(value)} items)"}
+        return {"kind": "dict", "items": [[encode(k, _depth + 1), encode(v, _depth + 1)] for k, v in value.items()]}
+    try:
+        text = repr(value)
+    except Exception:  # a student's object whose repr fails is still described
+        text = "(repr failed)"
+    return {"kind": "object", "type": type(value).__name__, "repr": text[:MAX_TEXT]}
+
+
+def _decode_array(data: dict):
+    np = _np()
+    dtype = np.dtype(str(data["dtype"]))
+    if dtype.kind not in _NUMERIC_KINDS:
+        raise ValueError(f"refusing to decode an array of dtype {dtype}")
+    shape = tuple(int(n) for n in data["shape"])
+    raw = base64.b64decode(data["data"])
+    if len(raw) > MAX_ARRAY_BYTES:
+        raise ValueError("refusing to decode an array that large")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def decode(data: dict, _depth: int = 0):
+    """Rebuild the value :func:`encode` described; objects come back as :class:`Opaque`."""
+    if _depth > MAX_DEPTH + 1:
+        raise ValueError("refusing to decode data nested that deeply")
+    kind = data["kind"]
+    if kind == "none":
+        return None
+    if kind == "bool":
+        return bool(data["value"])
+    if kind == "int":
+        return int(str(data["value"])[:MAX_TEXT])
+    if kind == "float":
+        return float(data["value"])
+    if kind == "complex":
+        return complex(float(data["value"][0]), float(data["value"][1]))
+    if kind == "str":
+        return str(data["value"])
+    if kind == "numpy":
+        return _decode_array(data)
+    if kind == "numpy_scalar":
+        return _decode_array(data)[()]
+    if kind == "tensor":
+        torch = _torch()
+        tensor = torch.from_numpy(_decode_array(data))
+        dtype = getattr(torch, str(data.get("torch_dtype", "")), None)
+        if isinstance(dtype, torch.dtype) and dtype != tensor.dtype:
+            tensor = tensor.to(dtype)
+        return tensor
+    if kind in ("list", "tuple"):
+        items = [decode(item, _depth + 1) for item in data["items"]]
+        return items if kind == "list" else tuple(items)
+    if kind == "dict":
+        return {decode(k, _depth + 1): decode(v, _depth + 1) for k, v in data["items"]}
+    if kind == "object":
+        return Opaque(str(data.get("type", "?")), str(data.get("repr", "")))
+    raise ValueError(f"unknown kind of value {kind!r}")
+
+
+class Opaque:
+    """Stands for a value that was not plain data (its type name and ``repr``)."""
+
+    def __init__(self, type_name: str, text: str):
+        self.type_name = type_name
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def _error(error: BaseException) -> dict:
+    return {"ok": False, "error": type(error).__name__, "message": str(error)[:MAX_TEXT]}
+
+
+def call_cases(answer, cases: list) -> list:
+    """Call ``answer`` on each encoded case; return one plain-data record per case.
+
+    Each case is decoded afresh, so an answer that changes its input in place cannot
+    change the next case.  A ``NotImplementedError`` (the released stub) stops the run:
+    the exercise is not answered yet.
+    """
+    records = []
+    for case in cases:
+        args = decode(case["args"])
+        kwargs = decode(case["kwargs"])
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                np = sys.modules.get("numpy")
+                if np is not None:
+                    with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+                        value = answer(*args, **kwargs)
+                else:
+                    value = answer(*args, **kwargs)
+        except NotImplementedError as error:
+            records.append(_error(error))
+            break
+        except Exception as error:
+            records.append(_error(error))
+            continue
+        record = {"ok": True, "value": encode(value)}
+        if caught:
+            record["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})[:3]
+        records.append(record)
+    return records
+
+
+def _fresh_exercise(name: str, test_files: list):
+    """The exercise ``name`` from a freshly imported ``nbcourse`` (patches on the old one are lost)."""
+    for module_name in [m for m in sys.modules if m == "nbcourse" or m.startswith("nbcourse.")]:
+        del sys.modules[module_name]
+    importlib.invalidate_caches()
+    exercises = importlib.import_module("nbcourse.exercises")
+    for i, path in enumerate(test_files):
+        spec = importlib.util.spec_from_file_location(f"_nbcourse_private_tests_{i}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return exercises.get(name)
+
+
+def run_exercise(spec: dict, namespace: dict) -> dict:
+    """Everything the grader needs about one exercise, computed where the answer lives.
+
+    ``spec`` says which global holds the answer and what to do with it:
+    ``{"kind": "function", "answer": NAME, "cases": [...]}`` calls it on the cases;
+    ``{"kind": "behaviour", "answer": NAME, "name": EXERCISE, "seed": N,
+    "answer_is_data": bool, "tests": [paths]}`` measures it (or, for data answers, sends
+    the answer itself).
+    """
+    answer_name = spec["answer"]
+    if answer_name not in namespace:
+        return {"status": "missing"}
+    answer = namespace[answer_name]
+    if answer is Ellipsis:  # the released stub's placeholder
+        return {"status": "not-answered"}
+    if spec["kind"] == "function":
+        if not callable(answer):
+            return {"status": "not-callable", "type": type(answer).__name__, "repr": encode(answer)}
+        return {"status": "ran", "records": call_cases(answer, spec["cases"])}
+    if spec.get("answer_is_data"):
+        return {"status": "ran", "answer": encode(answer)}
+    try:
+        exercise = _fresh_exercise(spec["name"], spec.get("tests", []))
+        measured = exercise.measure(answer, seed=spec["seed"])
+    except NotImplementedError as error:
+        return {"status": "ran", "error": _error(error)}
+    except Exception as error:
+        return {"status": "ran", "error": _error(error)}
+    return {"status": "ran", "measured": encode(measured)}
+
+
+def kernel_entry(spec_json: str, namespace: dict, out_path: str) -> None:
+    """What the grader's cell calls inside the kernel: run one exercise, write JSON to ``out_path``."""
+    result = run_exercise(json.loads(spec_json), namespace)
+    text = json.dumps(result)
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write(text)

@@ -1,0 +1,343 @@
+"""nbcourse.descent: batch, stochastic and mini-batch gradient descent, the line model and the interactive example."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from nbcourse import descent  # noqa: E402
+from nbcourse.data import make_duplicated, make_line  # noqa: E402
+from nbcourse.descent import LineCost, annealed_lr, descend, growing_batch_size, minibatch_descent  # noqa: E402
+from nbcourse.landscape import SURFACES  # noqa: E402
+
+
+def _cost(m=48, seed=0):
+    return LineCost(*make_line(m, seed=seed))
+
+
+def _torch_cost(params, x, y):
+    """J(w, b) written with torch: the reference for LineCost."""
+    w, b = params[..., 0:1], params[..., 1:2]
+    return (0.5 * (y - w * x - b) ** 2).mean(dim=-1)
+
+
+class _LineCostFn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, params, cost):
+        ctx.save_for_backward(params)
+        ctx.cost = cost
+        return torch.from_numpy(np.asarray(cost(params.detach().numpy())))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (params,) = ctx.saved_tensors
+        return grad_out[..., None] * torch.from_numpy(ctx.cost.grad(params.detach().numpy())), None
+
+
+# --------------------------------------------------------------------------------------------- LineCost
+def test_line_cost_matches_torch_and_its_gradient_passes_gradcheck():
+    x, y = make_line(30, seed=1)
+    cost = LineCost(x, y)
+    params = torch.randn(7, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2
+    torch.testing.assert_close(torch.from_numpy(cost(params.numpy())), _torch_cost(params, x, y), rtol=1e-12, atol=1e-12)
+    p = params.clone().requires_grad_()
+    (auto,) = torch.autograd.grad(_torch_cost(p, x, y).sum(), p)
+    torch.testing.assert_close(torch.from_numpy(cost.grad(params.numpy())), auto, rtol=1e-12, atol=1e-12)
+    assert torch.autograd.gradcheck(lambda q: _LineCostFn.apply(q, cost), (params.clone().requires_grad_(),))
+    hess = torch.autograd.functional.hessian(lambda q: _torch_cost(q, x, y), params[0])
+    torch.testing.assert_close(torch.from_numpy(cost.hessian()), hess)
+
+
+def test_the_mean_of_the_per_sample_gradients_is_the_batch_gradient():
+    cost = _cost(100, seed=2)
+    params = np.array([[0.3, -1.0], [2.0, 1.0]])
+    per_sample = cost.per_sample_grad(params)
+    assert per_sample.shape == (2, 100, 2)
+    np.testing.assert_allclose(per_sample.mean(axis=-2), cost.grad(params), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(cost.per_sample(params).mean(axis=-1), cost(params), rtol=1e-12)
+    # a mini-batch: the mean over its samples only
+    idx = np.array([3, 7, 7, 50])
+    np.testing.assert_allclose(cost.grad(params, index=idx), per_sample[:, idx].mean(axis=-2), rtol=1e-13)
+
+
+def test_line_cost_minimum_is_the_least_squares_fit():
+    x, y = make_line(200, seed=3)
+    cost = LineCost(x, y)
+    A = torch.stack([x, torch.ones_like(x)], dim=1)
+    ref = torch.linalg.lstsq(A, y[:, None]).solution[:, 0].numpy()
+    np.testing.assert_allclose(cost.solution, ref, rtol=1e-10)
+    assert np.linalg.norm(cost.grad(cost.solution)) < 1e-12
+    # its Hessian is positive definite: J is a convex bowl
+    assert np.all(np.linalg.eigvalsh(cost.hessian()) > 0)
+
+
+def test_line_cost_accepts_a_grid_and_column_vectors_and_rejects_bad_data():
+    x, y = make_line(20, seed=4)
+    cost = LineCost(x[:, None], y.numpy())
+    W, B = np.meshgrid(np.linspace(-1, 1, 4), np.linspace(0, 2, 3))
+    grid = np.stack([W, B], axis=-1)
+    assert cost(grid).shape == (3, 4) and cost.grad(grid).shape == (3, 4, 2)
+    assert cost.m == 20 and repr(cost) == "LineCost(m=20)"
+    with pytest.raises(ValueError, match="'x' has 3 samples but 'y' has 2"):
+        LineCost([1.0, 2.0, 3.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="NaN"):
+        LineCost([1.0, float("nan")], [1.0, 2.0])
+    with pytest.raises(ValueError, match="non-empty 1-D"):
+        LineCost(np.zeros((3, 2)), np.zeros(3))
+    with pytest.raises(IndexError, match="only 20 samples"):
+        cost.grad((0.0, 0.0), index=[25])
+
+
+# ------------------------------------------------------------------------------------------------ descend
+def test_descend_is_plain_gradient_descent():
+    s = SURFACES["convex"]
+    run = descend(s, (-2.5, 2.0), lr=0.1, steps=3)
+    w = np.array([-2.5, 2.0])
+    for t in range(3):
+        w = w - 0.1 * s.grad(w)
+        np.testing.assert_allclose(run.params[t + 1], w)
+    np.testing.assert_allclose(run.loss, s(run.params))
+    assert run.steps == 3 and run.lr.tolist() == [0.1] * 3 and run.evaluations.tolist() == [0, 1, 2, 3]
+    assert run.diverged is False
+
+
+def test_descend_takes_a_schedule_and_runs_many_starts_side_by_side():
+    s = SURFACES["ravine"]
+    schedule = lambda t: annealed_lr(t, lr=0.3, tau=5)  # noqa: E731
+    run = descend(s, (-2.0, 1.0), lr=schedule, steps=20)
+    np.testing.assert_allclose(run.lr, [schedule(t) for t in range(20)])
+    starts = np.array([[-2.0, 1.0], [2.0, -1.0], [0.0, 1.5]])
+    together = descend(s, starts, lr=0.3, steps=15)
+    assert together.params.shape == (16, 3, 2) and together.diverged.shape == (3,)
+    for k in range(3):
+        np.testing.assert_allclose(together.params[:, k], descend(s, starts[k], lr=0.3, steps=15).params)
+
+
+def test_descend_noise_is_seeded_and_zero_noise_is_batch_descent():
+    s = SURFACES["local-minima"]
+    a = descend(s, (-2.5, -2.2), lr=0.5, steps=30, noise=1.0, seed=7)
+    b = descend(s, (-2.5, -2.2), lr=0.5, steps=30, noise=1.0, seed=7)
+    c = descend(s, (-2.5, -2.2), lr=0.5, steps=30, noise=1.0, seed=8)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.allclose(a.params, c.params)
+    np.testing.assert_array_equal(descend(s, (-2.5, -2.2), lr=0.5, steps=30, noise=0.0, seed=7).params,
+                                  descend(s, (-2.5, -2.2), lr=0.5, steps=30).params)
+
+
+def test_noise_helps_escape_the_shallow_basin():
+    """The lecture: batch descent keeps the basin it starts in; the noise of stochastic descent can carry it into
+    the deeper one."""
+    s = SURFACES["local-minima"]
+    deep, shallow = np.array(s.minima[0]), np.array(s.minima[1])
+    start = np.tile(s.starts["A"], (200, 1))
+    batch = descend(s, start, lr=0.5, steps=200)
+    assert np.allclose(batch.final, shallow, atol=1e-6), "every batch run stays in the shallow basin"
+    noisy = descend(s, start, lr=0.5, steps=200, noise=1.0, seed=0)
+    in_deep = np.linalg.norm(noisy.final - deep, axis=-1) < np.linalg.norm(noisy.final - shallow, axis=-1)
+    assert 0.3 < in_deep.mean() < 1.0
+
+
+def test_descend_marks_divergence_and_ends_the_path():
+    s = SURFACES["convex"]
+    run = descend(s, (2.0, 2.0), lr=5.0, steps=100)
+    assert run.diverged is True
+    first_nan = int(np.argmax(np.isnan(run.params[:, 0])))
+    assert 0 < first_nan < 100 and np.all(np.isnan(run.params[first_nan:])) and np.all(np.isnan(run.loss[first_nan:]))
+    # side by side, only the run that diverges ends: one started in the minimum stays there
+    several = descend(s, np.array([[2.0, 2.0], s.minima[0]]), lr=5.0, steps=100)
+    assert several.diverged.tolist() == [True, False]
+    np.testing.assert_allclose(several.params[:, 1], np.broadcast_to(s.minima[0], (101, 2)))
+
+
+def test_descend_clips_the_gradient():
+    s = SURFACES["cliff"]
+    run = descend(s, (0.05, 0.0), lr=0.5, steps=5, clip=0.4)
+    assert np.all(np.linalg.norm(np.diff(run.params, axis=0), axis=-1) <= 0.5 * 0.4 + 1e-12)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(lr=-1.0, steps=3), "'lr' got"),
+    (dict(lr=0.1, steps=-1), "'steps' got"),
+    (dict(lr=0.1, steps=3, noise=-0.1), "'noise' got"),
+    (dict(lr=0.1, steps=3, clip=0.0), "'clip' got"),
+])
+def test_descend_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        descend(SURFACES["convex"], (0.0, 0.0), **kwargs)
+
+
+def test_descend_rejects_a_bad_start_or_objective():
+    with pytest.raises(ValueError, match="'start'"):
+        descend(SURFACES["convex"], (0.0, 0.0, 1.0), lr=0.1, steps=1)
+    with pytest.raises(TypeError, match="'objective'"):
+        descend(lambda w: w, (0.0, 0.0), lr=0.1, steps=1)
+
+
+# --------------------------------------------------------------------------------------------- schedules
+def test_annealed_lr_is_the_one_over_t_schedule():
+    assert annealed_lr(0, lr=0.5, tau=10) == 0.5
+    assert annealed_lr(10, lr=0.5, tau=10) == pytest.approx(0.25)
+    assert annealed_lr(990, lr=0.5, tau=10) == pytest.approx(0.005)
+    ts = np.arange(1, 10_000)
+    rates = np.array([annealed_lr(t, lr=1.0, tau=1) for t in ts])
+    np.testing.assert_allclose(rates * (1 + ts), 1.0)            # decays like 1/t
+    with pytest.raises(ValueError, match="tau"):
+        annealed_lr(3, lr=0.1, tau=0)
+    with pytest.raises(ValueError, match="'lr'"):
+        annealed_lr(3, lr=0.0, tau=5)
+
+
+def test_growing_batch_size_doubles_up_to_its_limit():
+    sizes = [growing_batch_size(t, initial=1, every=5, limit=20) for t in range(40)]
+    assert sizes[:5] == [1] * 5 and sizes[5:10] == [2] * 5 and sizes[20] == 16 and max(sizes) == 20
+    assert sizes == sorted(sizes)
+    with pytest.raises(ValueError, match="'every'"):
+        growing_batch_size(1, initial=1, every=0, limit=4)
+
+
+# ------------------------------------------------------------------------------------ minibatch_descent
+def test_full_batch_descent_equals_descend_on_the_cost():
+    cost = _cost()
+    a = minibatch_descent(cost, (0.0, 0.0), lr=0.3, batch_size=None, steps=40)
+    b = descend(cost, (0.0, 0.0), lr=0.3, steps=40)
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-12, atol=1e-12)
+    assert a.evaluations.tolist() == [cost.m * t for t in range(41)]
+    # and it reaches the least-squares fit
+    c = minibatch_descent(cost, (0.0, 0.0), lr=0.5, batch_size=None, steps=400)
+    np.testing.assert_allclose(c.final, cost.solution, atol=1e-8)
+
+
+def test_a_stochastic_step_follows_one_sample():
+    cost = _cost(10)
+    run = minibatch_descent(cost, (0.5, 0.5), lr=0.1, batch_size=1, steps=1, seed=3)
+    first = np.random.default_rng(3).permutation(10)[0]
+    np.testing.assert_allclose(run.params[1], np.array([0.5, 0.5]) - 0.1 * cost.grad((0.5, 0.5), index=[first]))
+
+
+def test_every_sample_is_seen_once_per_epoch():
+    """With x = 0 the gradient of sample i only moves b, by lr * (b - y_i): with lr tiny, the sum of the steps over an
+    epoch tells which samples were used."""
+    m = 12
+    y = 2.0 ** np.arange(m)                      # distinct powers: their sum identifies the set
+    cost = LineCost(np.zeros(m), y)
+    run = minibatch_descent(cost, (0.0, 0.0), lr=1e-9, batch_size=4, epochs=1, seed=0)
+    moved = (run.final[1] - 0.0) / 1e-9 * 4        # each step adds lr * mean(y_batch) = lr * sum / 4
+    assert run.steps == 3 and moved == pytest.approx(y.sum(), rel=1e-6)
+
+
+def test_epochs_steps_and_evaluations():
+    cost = _cost(48)
+    assert minibatch_descent(cost, (0.0, 0.0), lr=0.1, batch_size=24, epochs=2).steps == 4
+    run = minibatch_descent(cost, (0.0, 0.0), lr=0.1, batch_size=1, epochs=1.5)
+    assert run.steps == 72 and run.evaluations[-1] == 72 and np.all(run.batch_sizes == 1)
+    grow = minibatch_descent(cost, (0.0, 0.0), lr=0.1, steps=30,
+                             batch_size=lambda t: growing_batch_size(t, initial=1, every=10, limit=48))
+    assert grow.batch_sizes.tolist() == [1] * 10 + [2] * 10 + [4] * 10
+    assert grow.evaluations[-1] == 70
+    with pytest.raises(ValueError, match="exactly one of 'steps' and 'epochs'"):
+        minibatch_descent(cost, (0.0, 0.0), lr=0.1, batch_size=1)
+    with pytest.raises(ValueError, match="only 48 samples"):
+        minibatch_descent(cost, (0.0, 0.0), lr=0.1, batch_size=100, steps=1)
+    with pytest.raises(TypeError, match="LineCost"):
+        minibatch_descent(SURFACES["convex"], (0.0, 0.0), lr=0.1, batch_size=1, steps=1)
+
+
+def test_shuffling_is_seeded():
+    cost = _cost()
+    a = minibatch_descent(cost, (0.0, 0.0), lr=0.2, batch_size=1, steps=50, seed=1)
+    b = minibatch_descent(cost, (0.0, 0.0), lr=0.2, batch_size=1, steps=50, seed=1)
+    c = minibatch_descent(cost, (0.0, 0.0), lr=0.2, batch_size=1, steps=50, seed=2)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.allclose(a.params, c.params)
+
+
+def test_sgd_on_ten_copies_gets_there_with_a_tenth_of_the_gradient_evaluations():
+    """The lecture's thought experiment: ten copies of 100 samples."""
+    x, y = make_duplicated(*make_line(100, seed=0), copies=10)
+    cost = LineCost(x, y)
+    target = 1.1 * cost(cost.solution)
+    budget = 20 * cost.m                                       # per-sample gradient evaluations
+    batch = minibatch_descent(cost, (-1.0, 2.0), lr=0.5, batch_size=None, steps=budget // cost.m)
+    sgd = minibatch_descent(cost, (-1.0, 2.0), lr=0.05, batch_size=1, steps=budget)
+    first_batch = batch.evaluations[np.argmax(batch.loss < target)] if np.any(batch.loss < target) else np.inf
+    first_sgd = sgd.evaluations[np.argmax(sgd.loss < target)]
+    assert first_sgd * 5 < first_batch
+
+
+def test_annealing_and_growing_batches_calm_sgd_near_the_minimum():
+    cost = _cost(144, seed=1)
+    dist = lambda run: np.linalg.norm(run.params[-200:] - cost.solution, axis=-1).mean()  # noqa: E731
+    kw = dict(steps=3000, seed=0)
+    constant = minibatch_descent(cost, (-1.0, 2.0), lr=0.3, batch_size=1, **kw)
+    annealed = minibatch_descent(cost, (-1.0, 2.0), lr=lambda t: annealed_lr(t, lr=0.3, tau=100), batch_size=1, **kw)
+    growing = minibatch_descent(cost, (-1.0, 2.0), lr=0.3, **kw,
+                                batch_size=lambda t: growing_batch_size(t, initial=1, every=300, limit=144))
+    assert dist(annealed) < dist(constant) / 3
+    assert dist(growing) < dist(constant) / 3
+
+
+# ----------------------------------------------------------------------------------- the interactive example
+def test_line_example_draws_the_three_steps():
+    fig = descent.line_example("medium", (3.5, 2.0), "small", 24)
+    ax_map, ax_cost, ax_fit = fig.axes
+    assert "m = 144" in ax_map.get_title()
+    assert ax_cost.get_yscale() == "log" and "batch size 24" in ax_cost.get_title()
+    labels = [t.get_text() for t in ax_fit.get_legend().get_texts()]
+    assert labels[:2] == ["training set", "ground truth"] and labels[2].startswith("fit: w = ")
+    plt.close(fig)
+    fig = descent.line_example("small", (-1.5, 2.0), "large", "m")
+    assert "48" in fig.axes[1].get_title()
+    plt.close(fig)
+
+
+def test_line_example_rejects_unknown_choices():
+    with pytest.raises(ValueError, match="line_example: argument 'batch_size' got 7"):
+        descent.line_example(batch_size=7)
+    with pytest.raises(ValueError, match="'size' got 'huge'"):
+        descent.line_example(size="huge")
+    with pytest.raises(ValueError, match="'lr'"):
+        descent.line_example(lr=0.3)
+
+
+def test_line_example_explorer_draws_every_rate_and_batch_size():
+    view = descent.line_example_explorer()
+    combos = view.combinations()
+    assert len(combos) == 45
+    assert {(c["lr"], c["batch_size"]) for c in combos} == {
+        (lr, S) for lr in descent.EXAMPLE_LEARNING_RATES for S in descent.EXAMPLE_BATCH_SIZES}
+    assert {c["start"] for c in combos} == set(descent.EXAMPLE_STARTS)
+    assert {c["size"] for c in combos} == {"small", "medium", "large"}
+
+
+def test_sgd_landscapes_shows_the_step_minibatch_descent_takes():
+    """The left panel's sample is the one minibatch_descent used at that step: the drawn step must be
+    -lr times that sample's gradient."""
+    cost = LineCost(*make_line("small", seed=0))
+    order = np.random.default_rng(0).permutation(cost.m)
+    run = minibatch_descent(cost, descent.EXAMPLE_STARTS[0], lr=0.5, batch_size=1, steps=12, seed=0)
+    for t in (0, 5, 11):
+        np.testing.assert_allclose(run.params[t + 1] - run.params[t],
+                                   -0.5 * cost.grad(run.params[t], index=[order[t]]), atol=1e-12)
+    fig = descent.sgd_landscapes(5)
+    left, right = fig.axes
+    assert f"sample {order[5]} " in left.get_title(loc="left")
+    assert right.get_title(loc="left").startswith("the batch landscape J")
+    plt.close(fig)
+    with pytest.raises(ValueError, match="'t' got 12"):
+        descent.sgd_landscapes(12)
+    assert len(descent.sgd_landscape_explorer().combinations()) == 12
+
+
+def test_plot_line_cost_draws_one_sample_or_all():
+    cost = _cost(10)
+    ax = descent.plot_line_cost(cost, index=[3], resolution=21)
+    assert ax.get_xlabel() == "slope w" and ax.get_ylabel() == "intercept b"
+    plt.close(ax.figure)
+    with pytest.raises(TypeError, match="LineCost"):
+        descent.plot_line_cost(SURFACES["convex"])

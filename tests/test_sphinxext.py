@@ -1,0 +1,46 @@
+"""nbcourse.sphinxext: the book build marks its kernels (frames are precomputed) and checks page weight."""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from nbcourse import sphinxext
+from nbcourse.widgets import BOOK_BUILD_ENV, book_build
+
+
+def test_setup_marks_the_build_and_checks_pages_when_done(monkeypatch):
+    monkeypatch.delenv(BOOK_BUILD_ENV, raising=False)
+    assert not book_build()
+    connected = []
+    app = SimpleNamespace(connect=lambda event, handler: connected.append((event, handler)))
+    meta = sphinxext.setup(app)
+    assert os.environ[BOOK_BUILD_ENV] == "1" and book_build()
+    assert connected == [("build-finished", sphinxext._check_page_weight)]
+    assert meta["parallel_read_safe"] and meta["version"]
+
+
+def test_heavy_pages_are_found_and_reported(tmp_path, monkeypatch):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "light.html").write_bytes(b"x" * 100)
+    (tmp_path / "book" / "heavy.html").write_bytes(b"x" * 2_000)
+    assert sphinxext.heavy_pages(tmp_path, budget=1_000) == [("book/heavy.html", 2_000)]
+    assert sphinxext.heavy_pages(tmp_path) == []
+
+    warnings = []
+    monkeypatch.setattr(sphinxext, "PAGE_BUDGET_BYTES", 1_000)
+    monkeypatch.setattr("sphinx.util.logging.getLogger",
+                        lambda name: SimpleNamespace(warning=warnings.append))
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    sphinxext._check_page_weight(app, None)
+    assert len(warnings) == 1 and "book/heavy.html weighs" in warnings[0] and "subset" in warnings[0]
+    sphinxext._check_page_weight(app, RuntimeError("the build failed"))  # nothing more to say then
+    assert len(warnings) == 1
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("", False), ("0", False), ("false", False)])
+def test_book_build_reads_the_variable(monkeypatch, value, expected):
+    monkeypatch.setenv(BOOK_BUILD_ENV, value)
+    assert book_build() is expected
