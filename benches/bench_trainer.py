@@ -120,18 +120,25 @@ def bench(name, model0, X, y, *, device, epochs, batch_size, repeats, seed):
             seconds, losses[key] = time_run(methods[key], model0, X, y, device, **kwargs)
             times[key].append(seconds)
     med = {key: statistics.median(v) for key, v in times.items()}
+
+    def ratio(top, bottom):
+        """Median and quartiles of the ratio within each repeat (the runs of a repeat are back to back)."""
+        r = sorted(t / b for t, b in zip(times[top], times[bottom]))
+        q = statistics.quantiles(r, n=4, method="inclusive") if len(r) > 1 else [r[0], r[0], r[0]]
+        return statistics.median(r), q[0], q[2]
+
     row = {
         "model": name, "batch_size": batch_size,
         "a_ms_per_epoch": 1000 * med["a"] / epochs,
-        "b_over_a": med["b"] / med["a"],
-        "c_over_a": med["c"] / med["a"],
-        "b_over_c": med["b"] / med["c"],
+        "b_over_a": ratio("b", "a"),
+        "c_over_a": ratio("c", "a"),
+        "b_over_c": ratio("b", "c"),
         "loader_us_per_sample": 1e6 * (med["b"] - med["a"]) / (epochs * len(X)),
         "same_losses": losses["a"] == list(losses["c"]),
         "max_loss_diff": max(abs(p - q) for p, q in zip(losses["a"], losses["c"])),
     }
     if device.type == "cuda":
-        row["amp_speedup"] = med["c_fp32"] / med["c_amp"]
+        row["amp_speedup"] = ratio("c_fp32", "c_amp")
     return row
 
 
@@ -155,11 +162,17 @@ def machine(device: torch.device) -> str:
     return text
 
 
+def fmt(ratio) -> str:
+    median, low, high = ratio
+    return f"{median:.2f} [{low:.2f}, {high:.2f}]"
+
+
 def markdown(rows, *, device, command, epochs, repeats) -> str:
     lines = [
         f"Measured on {device.type.upper()}: {machine(device)}.",
-        f"Command: `{command}` ({epochs} epochs, median of {repeats} interleaved repeats, SGD with momentum, "
-        "1,437 training digits).",
+        f"Command: `{command}` ({epochs} epochs, {repeats} interleaved repeats, SGD with momentum, "
+        "1,437 training digits). Ratios: the median over repeats, and in brackets the middle half of the "
+        "repeats (25th to 75th percentile).",
         "",
         "| model | batch size | (a) index loop, ms/epoch | (c) Trainer / (a) | (b) DataLoader / (c) "
         "| (b) DataLoader / (a) | DataLoader's extra cost, µs per sample | Trainer's losses equal (a)'s |"
@@ -168,10 +181,10 @@ def markdown(rows, *, device, command, epochs, repeats) -> str:
     ]
     for r in rows:
         same = "yes, to the last digit" if r["same_losses"] else f"within {r['max_loss_diff']:.1e}"
-        line = (f"| {r['model']} | {r['batch_size']} | {r['a_ms_per_epoch']:.1f} | {r['c_over_a']:.3f} | "
-                f"{r['b_over_c']:.2f} | {r['b_over_a']:.2f} | {r['loader_us_per_sample']:.1f} | {same} |")
+        line = (f"| {r['model']} | {r['batch_size']} | {r['a_ms_per_epoch']:.1f} | {fmt(r['c_over_a'])} | "
+                f"{fmt(r['b_over_c'])} | {fmt(r['b_over_a'])} | {r['loader_us_per_sample']:.1f} | {same} |")
         if "amp_speedup" in r:
-            line += f" {r['amp_speedup']:.2f} |"
+            line += f" {fmt(r['amp_speedup'])} |"
         lines.append(line)
     lines += [
         "",
@@ -184,8 +197,8 @@ def markdown(rows, *, device, command, epochs, repeats) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
     parser.add_argument("--seed", type=int, default=0)
@@ -212,9 +225,9 @@ def main(argv=None) -> int:
                         repeats=args.repeats, seed=args.seed)
             rows.append(row)
             print(f"{name:28s} batch {batch_size:4d}: (a) {row['a_ms_per_epoch']:6.1f} ms/epoch, "
-                  f"(c)/(a) {row['c_over_a']:.3f}, (b)/(c) {row['b_over_c']:.2f}, (b)/(a) {row['b_over_a']:.2f}, "
-                  f"losses equal: {row['same_losses']}" + (f", amp speed-up {row['amp_speedup']:.2f}" if "amp_speedup" in row else ""),
-                  flush=True)
+                  f"(c)/(a) {fmt(row['c_over_a'])}, (b)/(c) {fmt(row['b_over_c'])}, (b)/(a) {fmt(row['b_over_a'])}, "
+                  f"losses equal: {row['same_losses']}"
+                  + (f", amp speed-up {fmt(row['amp_speedup'])}" if "amp_speedup" in row else ""), flush=True)
     command = "python benches/bench_trainer.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = markdown(rows, device=device, command=command.strip(), epochs=args.epochs, repeats=args.repeats)
     print()

@@ -88,21 +88,15 @@ SELU_LAMBDA = 1.0507009873554805
 # small helpers used by the formulas
 # ---------------------------------------------------------------------------------------------
 
-def _step(z: torch.Tensor, *, at_zero: float, below: bool = False) -> torch.Tensor:
+def _step(z: torch.Tensor, *, at_zero: float) -> torch.Tensor:
     """The Heaviside step: 1.0 where z > 0, 0.0 where z < 0 and ``at_zero`` (0 or 1) at z = 0.
-
-    With ``below=True``, its mirror image 1 - H(z): 1.0 where z < 0, 0.0 where z > 0 and
-    ``1 - at_zero`` at z = 0.
 
     Speed: ``torch.gt``/``torch.ge`` write 1.0/0.0 straight into a float tensor (``out=``), one pass
     over memory; ``(z > 0).to(z.dtype)`` first builds a bool tensor, and ``torch.where``,
     ``masked_fill`` and ``torch.heaviside`` are 5 to 30 times slower on the CPU (see
     benches/bench_activations.py), so the formulas below multiply by steps instead.
     """
-    if below:
-        compare = torch.lt if at_zero else torch.le
-    else:
-        compare = torch.ge if at_zero else torch.gt
+    compare = torch.ge if at_zero else torch.gt
     try:
         return compare(z, 0.0, out=torch.empty_like(z))
     except RuntimeError:  # inside torch.func.vmap, which has no out= variants
@@ -121,11 +115,13 @@ def _slope(z: torch.Tensor, *, below, above: float = 1.0, at_zero: float) -> tor
     (``1 + (alpha - 1)`` would round). ``below`` may be a tensor that broadcasts to z (prelu's
     per-channel slopes).
     """
-    # Speed: when both slopes are numbers >= 0, a clamp picks the larger one in a single pass.
-    if isinstance(below, float) and 0.0 <= below <= above:  # leaky_relu, prelu, elu with alpha <= 1
+    # Speed: when both slopes are numbers >= 0, a clamp picks the right one in a single pass.
+    if isinstance(below, float) and 0.0 <= below <= above == 1.0 and not at_zero:  # leaky_relu, prelu
+        return torch.sign(z).clamp_min_(below)  # sign(z) is 1 above 0, and 0 or -1 elsewhere
+    if isinstance(below, float) and 0.0 <= above <= below and at_zero:  # selu
+        return torch.sign(z).mul_(-below).clamp_min_(above)  # -below above 0, 0 at 0, below below 0
+    if isinstance(below, float) and 0.0 <= below <= above:  # elu with alpha <= 1
         return _scale_(_step(z, at_zero=at_zero), above).clamp_min_(below)  # max(above * H, below)
-    if isinstance(below, float) and 0.0 <= above <= below:  # selu
-        return _step(z, at_zero=at_zero, below=True).mul_(below).clamp_min_(above)  # max(below * (1 - H), above)
     h = _step(z, at_zero=at_zero)
     return (1 - h).mul_(below).add_(h, alpha=above)  # below * (1 - H) + above * H
 

@@ -4,22 +4,22 @@ A learning curve is the loss (or a metric) measured once per epoch, on the train
 held-out validation set. Its *shape* says what to do next. :func:`diagnose` reads the two loss
 curves of a training run and names the case it sees, one of the six the lecture shows:
 
-========================  =====================================================  =========================
-kind                      what the curves look like                              what to do
-========================  =====================================================  =========================
-``"underfit-capacity"``   both losses level off early at a high value, close     a bigger model
-                          to each other
-``"underfit-undertrained"`` both losses are still clearly falling when training  train longer (or faster)
-                          stops
-``"overfit"``             the validation loss reaches a minimum, then rises      stop earlier, regularise,
-                          while the training loss keeps falling                  more data
-``"train-too-small"``     both fall, the training loss far lower; the gap        more (or more varied)
-                          between them stays large and does not close            training data
-``"val-too-small"``       the validation loss jumps around from epoch to epoch   a larger validation set
-                          (or sits well below the training loss)
-``"good-fit"``            both fall and level off, at a low value, with a        nothing: keep this model
-                          small gap
-========================  =====================================================  =========================
+=============================  ==================================================  ==========================
+kind                           what the curves look like                           what to do
+=============================  ==================================================  ==========================
+``"underfit-capacity"``        both losses level off early at a high value, close  a bigger model
+                               to each other
+``"underfit-undertrained"``    both losses are still clearly falling when          train longer (or faster)
+                               training stops
+``"overfit"``                  the validation loss reaches a minimum, then rises   stop earlier, regularise,
+                               while the training loss keeps falling               more data
+``"train-too-small"``          both fall, the training loss far lower; the gap     more (or more varied)
+                               between them stays large and does not close         training data
+``"val-too-small"``            the validation loss jumps around from epoch to      a larger validation set
+                               epoch (or sits well below the training loss)
+``"good-fit"``                 both fall and level off, at a low value, with a     nothing: keep this model
+                               small gap
+=============================  ==================================================  ==========================
 
 With fewer than :data:`MIN_EPOCHS` epochs there is no shape to read, and :func:`diagnose` says so
 (``"too-few-epochs"``) instead of guessing.

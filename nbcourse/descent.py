@@ -711,7 +711,7 @@ def line_example_explorer():
         lr=Options(lrs, labels={k: f"{k} ({v:g})" for k, v in EXAMPLE_LEARNING_RATES.items()},
                    label="3. learning rate"),
         batch_size=Options(EXAMPLE_BATCH_SIZES, labels={1: "1 (stochastic)", 24: "24 (mini-batch)", "m": "m (batch)"},
-                           label="batch size"),
+                           label="3. batch size"),
         subset=subset,
         title="Fit a line by gradient descent: the lecture's interactive example",
     )

@@ -399,6 +399,25 @@ def test_kinks_and_zero(name, z, value, derivative):
     assert activation.grad(z) == pytest.approx(derivative, rel=1e-15)
 
 
+@pytest.mark.parametrize("name, params, below, at_zero, above", [
+    ("leaky_relu", {"alpha": 0.01}, 0.01, 0.01, 1.0), ("leaky_relu", {"alpha": 0.0}, 0.0, 0.0, 1.0),
+    ("leaky_relu", {"alpha": 1.5}, 1.5, 1.5, 1.0), ("leaky_relu", {"alpha": -0.3}, -0.3, -0.3, 1.0),
+    ("prelu", {"alpha": torch.tensor(0.5)}, 0.5, 0.5, 1.0),
+    ("elu", {"alpha": 0.5}, None, 1.0, 1.0), ("elu", {"alpha": 2.0}, None, 1.0, 1.0),
+    ("elu", {"alpha": -1.0}, None, 1.0, 1.0), ("selu", {}, None, SELU_LAMBDA, SELU_LAMBDA),
+])
+def test_the_slope_on_each_side_of_the_kink(name, params, below, at_zero, above):
+    # each way the code builds a piecewise slope, checked at 0 (both signed zeros) and on each side
+    activation = ACTIVATIONS[name]
+    for dtype in (torch.float32, torch.float64):
+        z = torch.tensor([-0.0, 0.0, 1e-30, 2.0, -1e-30], dtype=dtype)
+        d = activation.grad(z, **params)
+        expected_zero = torch.tensor(at_zero, dtype=dtype)
+        assert torch.equal(d[:2], expected_zero.expand(2)) and torch.equal(d[2:4], torch.full((2,), above, dtype=dtype))
+        if below is not None:
+            assert d[4].item() == pytest.approx(below, rel=1e-6)
+
+
 @pytest.mark.parametrize("name, z, value, derivative", [
     ("softplus", 1000.0, 1000.0, 1.0), ("softplus", -1000.0, 0.0, 0.0), ("softplus", 1e4, 1e4, 1.0),
     ("sigmoid", -1000.0, 0.0, 0.0), ("sigmoid", 1000.0, 1.0, 0.0), ("sigmoid", -1e4, 0.0, 0.0),

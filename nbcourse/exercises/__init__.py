@@ -63,7 +63,18 @@ notebook: every solution region becomes a stub at the same indentation,
         raise NotImplementedError("activations/sigmoid-grad: replace this line with your answer")
 
 hidden cells are removed, the folding tags are taken off the solution cells, outputs are
-stripped, and everything else is unchanged.
+stripped, and everything else is unchanged.  A solution region at the top level of a cell
+(a data answer such as ``lr = 0.35``) becomes ``lr = ...`` followed by the ``raise``, so a
+value an earlier cell left under that name cannot pass for the student's answer.  Still,
+give answers names no other cell uses (``ravine_lr``, ``my_swish``): the grader looks the
+answer up by that name after running the whole notebook.
+
+What the student sees: a right answer returns a truthy :class:`CheckResult` (a green box in
+Jupyter); a wrong one raises :class:`CheckFailed` and an unanswered one (the stub, or ``...``)
+raises :class:`NotAnswered`, a ``NotImplementedError``.  Both show the verdict without a
+traceback in IPython, and both stop "Run all" at the first exercise still to do, as nbgrader
+does; an instructor notebook whose own solution fails a check therefore fails its nbval run.
+``check(..., raise_on_failure=False)`` returns the falsy result instead.
 
 Registering how an exercise is checked
 --------------------------------------
@@ -114,7 +125,7 @@ chapter module::
             loss = ((w - target) ** 2).sum()
             (grad,) = torch.autograd.grad(loss, w)
             w = (w - lr * grad).detach().requires_grad_()
-        return {"loss": float(((w - target) ** 2).sum())}
+        return {"loss": float(((w.detach() - target) ** 2).sum())}
 
 
     def _loss_small(measured):
@@ -127,7 +138,7 @@ chapter module::
 
     register(BehaviourExercise(
         name="gradient-descent/learning-rate",
-        answer="lr",
+        answer="descent_lr",               # a number the student chooses
         title="A learning rate that converges in 20 steps",
         points=2,
         measure=_final_loss,

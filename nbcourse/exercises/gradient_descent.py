@@ -140,15 +140,17 @@ def _ravine_run(lr, *, seed):
         return {"lr": lr, "loss": float("nan"), "diverged": False, "valid": False}
     ravine = SURFACES["ravine"]
     run = descend(ravine, ravine.starts["A"], lr=lr, steps=RAVINE_STEPS)
-    return {"lr": lr, "loss": float(run.loss[-1]), "diverged": bool(run.diverged), "valid": True}
+    return {"lr": lr, "loss": float(run.loss[-1]), "start_loss": float(run.loss[0]),
+            "diverged": bool(run.diverged), "valid": True}
 
 
 def _ravine_judge(measured):
     lr, loss = measured["lr"], measured["loss"]
     if not measured["valid"]:
         return False, f"the learning rate must be a positive number, got {lr!r}"
-    if measured["diverged"] or not np.isfinite(loss):
-        return False, f"with lr = {lr:g} gradient descent diverged: the steps across the ravine grow"
+    if measured["diverged"] or not np.isfinite(loss) or loss > measured["start_loss"]:
+        return False, (f"with lr = {lr:g} gradient descent diverged: the loss grew from "
+                       f"{measured['start_loss']:.3g} to {loss:.3g}, the steps across the ravine grow")
     if loss < RAVINE_TARGET:
         return True, f"with lr = {lr:g} the loss after {RAVINE_STEPS} steps is {loss:.2e} (< {RAVINE_TARGET:g})"
     return False, (f"with lr = {lr:g} the loss after {RAVINE_STEPS} steps is {loss:.3g}, not below "

@@ -11,7 +11,7 @@ The output layer has no activation: it returns logits (pair it with ``CrossEntro
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import torch

@@ -29,12 +29,11 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import torch
 from torch import nn
 
-from .devices import notice
 
 __all__ = [
     "EVENTS", "Callback", "Lambda", "LRScheduler", "AnnealLR", "EarlyStopping", "GradientClipping",

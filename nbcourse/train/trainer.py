@@ -29,7 +29,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -47,8 +47,10 @@ __all__ = ["Trainer", "NonFiniteLossError"]
 CHECKPOINT_FORMAT = "nbcourse.train.checkpoint/1"
 
 
-class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or infinite. ``.history`` holds the run so far."""
+class NonFiniteLossError(FloatingPointError, RuntimeError):
+    """The training loss became NaN or infinite. ``.history`` holds the run so far.
+
+    A :class:`FloatingPointError` (and a :class:`RuntimeError`, so either ``except`` catches it)."""
 
     def __init__(self, message: str, history: History | None = None):
         super().__init__(message)
