@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "activations", "losses", "models", "train", "data", "landscape",
     "babysitting", "widgets", "exercises", "style", "colab",
+    "descent", "minibatch", "per_sample", "sampling",
 }
 # public functions that live in a submodule: name -> (module, attribute)
 _FUNCTIONS = {

@@ -2,7 +2,9 @@ r"""Babysitting the learning: reading learning curves.
 
 A learning curve is the loss (or a metric) measured once per epoch, on the training set and on a
 held-out validation set. Its *shape* says what to do next. :func:`diagnose` reads the two loss
-curves of a training run and names the case it sees, one of the six the lecture shows:
+curves of a training run and names the case it sees, one of the six the lecture shows (the cases
+of J. Brownlee, *How to use Learning Curves to Diagnose Machine Learning Model Performance*, Machine
+Learning Mastery, 2019):
 
 =============================  ==================================================  ==========================
 kind                           what the curves look like                           what to do
@@ -539,11 +541,11 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {r.kind: r for r in (
     Recipe("underfit-capacity", "a hidden layer of a single unit: ten classes squeezed through one number",
            hidden_sizes=(1,), epochs=30),
-    Recipe("underfit-undertrained", "a learning rate five times smaller than the good fit's, stopped after 20 epochs",
+    Recipe("underfit-undertrained", "a learning rate a fifth of the good fit's, stopped after 20 epochs",
            lr=0.01, batch_size=64, epochs=20),
-    Recipe("overfit", "a wide network trained long with Adam on 300 digits, 30% of them mislabelled",
+    Recipe("overfit", "a wide network trained long on 300 digits, 30% of them mislabelled",
            hidden_sizes=(256,), n_train=300, epochs=80, lr=3e-3, optimizer="adam", label_noise=0.3),
-    Recipe("train-too-small", "40 training digits (four per class) against 360 validation digits",
+    Recipe("train-too-small", "only 40 training digits, against 360 validation digits",
            n_train=40, epochs=60, batch_size=8, weight_decay=1e-2),
     Recipe("val-too-small", "all 1437 training digits, but only 20 validation digits",
            n_val=20, val_seed=2, epochs=40, lr=0.1, batch_size=16),

@@ -494,11 +494,26 @@ class LossSurface2D:
         beta: the steps along the second direction, shape ``(resolution,)``.
         loss: the loss on the grid, shape ``(resolution, resolution)``, rows along ``beta``
             (so that ``plt.contour(alpha, beta, loss)`` draws it).
+
+    It unpacks as ``alpha, beta, loss = surface``, and ``np.asarray(surface)`` is ``loss``.
     """
 
     alpha: np.ndarray
     beta: np.ndarray
     loss: np.ndarray
+
+    def __iter__(self):
+        """``alpha, beta, loss = loss_surface_2d(...)`` unpacks the three arrays."""
+        return iter((self.alpha, self.beta, self.loss))
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(surface)`` is the loss grid."""
+        return np.asarray(self.loss, dtype=dtype)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """The shape of the loss grid, ``(resolution, resolution)``."""
+        return self.loss.shape
 
     @property
     def centre(self) -> float:

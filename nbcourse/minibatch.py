@@ -42,6 +42,7 @@ import torch.nn.functional as F
 
 from nbcourse._arrays import describe
 from nbcourse.per_sample import per_sample_gradients
+from nbcourse.train.callbacks import Callback
 
 __all__ = [
     "predicted_variance", "VarianceCurve", "gradient_variance", "flat_gradient",
@@ -340,9 +341,6 @@ def time_updates(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, *, ba
 
 # ----------------------------------------------------------------------------- steps to a target
 
-from nbcourse.train.callbacks import Callback  # noqa: E402  (the trainer is only needed from here on)
-
-
 class StopAtTarget(Callback):
     """A :class:`~nbcourse.train.Trainer` callback: after every step, measure the loss on ``(X, y)``
     and stop as soon as it is below ``target``, or after ``max_steps`` steps.
@@ -401,6 +399,14 @@ def steps_to_target(make_model: Callable[..., torch.nn.Module], X: torch.Tensor,
 
     from nbcourse.train import Trainer, TrainerNotice
 
+    where = "steps_to_target"
+    batch_size = _sizes([batch_size], len(X), where)[0]
+    if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 1:
+        raise ValueError(f"{where}: argument 'max_steps' got {describe(max_steps)}, expected an integer >= 1")
+    if not (isinstance(lr, numbers.Real) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"{where}: argument 'lr' got {describe(lr)}, expected a positive learning rate")
+    if not (isinstance(target, numbers.Real) and math.isfinite(target)):
+        raise ValueError(f"{where}: argument 'target' got {describe(target)}, expected a finite loss value")
     X_eval, y_eval = (X, y) if eval_data is None else eval_data
     model = make_model(seed=seed)
     stop = StopAtTarget(X_eval, y_eval, target=target, max_steps=max_steps, loss_fn=loss_fn)

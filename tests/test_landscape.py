@@ -212,10 +212,16 @@ def test_plot_surface_and_plot_descent_draw_labelled_figures():
 
 
 def test_plot_descent_reports_a_diverged_run():
-    fig = landscape.plot_descent("ravine", start="A", lr="large", optimiser="SGD (noisy gradient)")
+    class TooSteep(landscape.Convex):
+        learning_rates = {"small": 0.1, "medium": 0.8, "large": 5.0}    # 5 > 2 / 1.25: diverges
+
+    fig = landscape.plot_descent(TooSteep(), start="A", lr="large")
     title = fig.axes[1].get_title()
     plt.close(fig)
-    assert "loss over" in title
+    assert title.endswith("diverged")
+    fig = landscape.plot_descent(TooSteep(), start="A", lr="medium")
+    assert "final loss" in fig.axes[1].get_title()
+    plt.close(fig)
 
 
 def test_descent_explorer_offers_every_surface_start_rate_and_optimiser():
@@ -288,6 +294,8 @@ def test_loss_surface_2d_evaluates_the_shifted_model_and_leaves_it_untouched():
         expected = torch.nn.functional.cross_entropy(moved(X), y).item()
     assert surface.loss[0, -1] == pytest.approx(expected, rel=1e-6)
     np.testing.assert_allclose(surface.alpha, np.linspace(-0.5, 0.5, 5))
+    alpha, beta, loss = surface                      # unpacks, and is the loss grid as an array
+    assert loss is surface.loss and np.asarray(surface).shape == surface.shape == (5, 5)
 
 
 def test_filter_normalised_slices_do_not_see_a_rescaling_that_leaves_the_function_unchanged():

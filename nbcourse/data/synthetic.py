@@ -98,7 +98,7 @@ def _interval(x_range: Any, where: str) -> tuple[float, float]:
     return lo, hi
 
 
-def make_duplicated(x: Any, y: Any, *, copies: int = 10) -> tuple[Any, Any]:
+def make_duplicated(x: Any, y: Any = None, *, copies: int = 10, **line: Any) -> tuple[Any, Any]:
     r"""A training set made of ``copies`` identical copies of ``(x, y)``, one after the other.
 
     The lecture's thought experiment: the average gradient over the ``copies * m`` samples equals the average
@@ -106,9 +106,11 @@ def make_duplicated(x: Any, y: Any, *, copies: int = 10) -> tuple[Any, Any]:
     update, while stochastic gradient descent makes ``copies`` passes over the originals in one epoch.
 
     Args:
-        x: inputs, a tensor or numpy array with the samples along the first dimension.
-        y: targets, with as many samples as ``x``.
+        x: inputs, a tensor or numpy array with the samples along the first dimension; or a number of samples
+            (or size name), in which case the originals are ``make_line(x, **line)``.
+        y: targets, with as many samples as ``x`` (leave it out when ``x`` is a number of samples).
         copies: how many times the set is repeated. Default: 10
+        **line: keyword arguments of :func:`make_line` (``seed``, ``noise``, ...) when ``x`` is a number.
 
     Returns:
         ``(x_copies, y_copies)`` of the same kind as the input, with ``copies * m`` samples.
@@ -118,10 +120,21 @@ def make_duplicated(x: Any, y: Any, *, copies: int = 10) -> tuple[Any, Any]:
         >>> x, y = make_duplicated(torch.arange(3.0), torch.zeros(3), copies=2)
         >>> x
         tensor([0., 1., 2., 0., 1., 2.])
+        >>> X, Y = make_duplicated(100, copies=10, seed=0)     # the lecture's set: 10 x the same 100 samples
+        >>> X.shape, torch.equal(X[:100], X[900:])
+        (torch.Size([1000]), True)
     """
     where = "make_duplicated"
     if isinstance(copies, bool) or not isinstance(copies, numbers.Integral) or copies < 1:
         raise ValueError(f"{where}: argument 'copies' got {describe(copies)}, expected a positive integer")
+    if y is None and (isinstance(x, str) or (isinstance(x, numbers.Integral) and not isinstance(x, bool))):
+        x, y = make_line(x, **line)
+    elif line:
+        raise TypeError(f"{where}: got data and make_line arguments {sorted(line)}; pass either (x, y) or a "
+                        "number of samples with make_line's arguments, e.g. make_duplicated(100, seed=0)")
+    elif y is None:
+        raise TypeError(f"{where}: argument 'y' is missing; pass (x, y), or a number of samples such as "
+                        "make_duplicated(100, copies=10, seed=0)")
     out = []
     for name, a in (("x", x), ("y", y)):
         if isinstance(a, torch.Tensor):

@@ -40,7 +40,10 @@ def _torch():
 
 
 def _encode_array(arr) -> dict:
-    arr = _np().ascontiguousarray(arr)
+    np = _np()
+    arr = np.asarray(arr)
+    # ascontiguousarray alone would turn a 0-d array (a scalar answer) into shape (1,)
+    arr = np.ascontiguousarray(arr).reshape(arr.shape)
     if arr.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(f"an array of dtype {arr.dtype} (only numbers can be checked)")
     if arr.nbytes > MAX_ARRAY_BYTES:

@@ -696,11 +696,13 @@ class LayerStatsRecorder(Callback):
         panels = [("grad_norm", "gradient norm ||dL/dW||", "Gradient norm per layer", True),
                   ("activation_mean", "mean activation", "Mean activation", False),
                   ("dead_units", "fraction of units", "Dead units (zero on every sample)", False),
-                  ("saturated_units", "fraction of units", "Saturated units (on every sample)", False)]
+                  ("saturated_units", "fraction", "Saturated units (dashed: share of activations)", False)]
         for ax, (stat, ylabel, title, log) in zip(axes, panels):
             for i, (name, values) in enumerate(self.stats[stat].items()):
-                ax.plot(self.epochs, values, "o-", ms=3, color=plt.cm.viridis(i / max(len(self.stats[stat]) - 1, 1)),
-                        label=f"{name} ({self.layer_types.get(name, '')})")
+                color = plt.cm.viridis(i / max(len(self.stats[stat]) - 1, 1))
+                ax.plot(self.epochs, values, "o-", ms=3, color=color, label=f"{name} ({self.layer_types.get(name, '')})")
+                if stat == "saturated_units":
+                    ax.plot(self.epochs, self.stats["saturated_activations"][name], "--", color=color)
             ax.set_xlabel("epoch")
             ax.set_ylabel(ylabel)
             ax.set_title(title)

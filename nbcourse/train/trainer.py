@@ -45,6 +45,7 @@ from .metrics import resolve_metrics
 __all__ = ["Trainer", "NonFiniteLossError"]
 
 CHECKPOINT_FORMAT = "nbcourse.train.checkpoint/1"
+_CHECK_ROWS = 16  # samples run through model and loss before training, to catch shape and dtype mistakes
 
 
 class NonFiniteLossError(FloatingPointError, RuntimeError):
@@ -167,8 +168,9 @@ class Trainer:
                 raise ValueError(f"Trainer: argument {name!r} got {value!r}, expected one of {allowed}")
 
         self._dist = Distributed.from_env(distributed)
-        if self._dist.enabled and device == "auto" and torch.cuda.is_available():
-            device = f"cuda:{self._dist.local_rank}"
+        self._distributed = self._dist.enabled
+        if self._dist.enabled and device in ("auto", "cuda") and torch.cuda.is_available():
+            device = f"cuda:{self._dist.local_rank}"  # one GPU per process
         self.device = resolve_device(device)
         self.precision = resolve_precision(amp, self.device)
         if channels_last == "auto":
@@ -179,7 +181,9 @@ class Trainer:
             channels_last = False
         self.channels_last = bool(channels_last)
 
-        self.model = model.to(self.device)
+        if any(t.device != self.device for t in _state_tensors(model)):
+            model.to(self.device)
+        self.model = model
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.loss_fn = loss_fn
@@ -218,10 +222,21 @@ class Trainer:
         self._epoch_num_samples, self._epoch_batch_size, self._epoch_shuffle = 0, 0, True
         self._checked_loaders: set[int] = set()
         self._compile_pending = False
+        self._tensors: list[torch.Tensor] = []
 
     # --------------------------------------------------------------------------------------------
     # public API
     # --------------------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        extras = [f"seed={self.seed}"] if self.seed is not None else []
+        if self.metrics:
+            extras.append(f"metrics={list(self.metrics)}")
+        if self.world_size > 1:
+            extras.append(f"rank={self.rank}/{self.world_size}")
+        return (f"Trainer({type(self.model).__name__}, {_name(self.loss_fn)}, {type(self.optimizer).__name__}, "
+                f"device={str(self.device)!r}, precision={self.precision.name}, channels_last={self.channels_last}"
+                + "".join(", " + e for e in extras) + f"; {self.epoch} epochs, {self.step} steps done)")
+
     @property
     def rank(self) -> int:
         return self._dist.rank
@@ -328,9 +343,10 @@ class Trainer:
         train = self._as_data(train_data, "train_data", batch_size=batch_size, shuffle=shuffle)
         val = None if val_data is None else self._as_data(val_data, "val_data", batch_size=batch_size, shuffle=False)
         if isinstance(train, _Tensors):
-            self._preflight(train.X[:batch_size], train.y[:batch_size], "train_data", full_y=train.y)
+            k = min(batch_size, _CHECK_ROWS)
+            self._preflight(train.X[:k], train.y[:k], "train_data", full_y=train.y)
         if isinstance(val, _Tensors):
-            self._preflight(val.X[:batch_size], val.y[:batch_size], "val_data", full_y=val.y)
+            self._preflight(val.X[:_CHECK_ROWS], val.y[:_CHECK_ROWS], "val_data", full_y=val.y)
         if not self.channels_last:  # (switched off by the check)
             for data in (train, val):
                 if isinstance(data, _Tensors):
@@ -347,7 +363,7 @@ class Trainer:
         _check_positive_int("batch_size", batch_size)
         data = self._as_data(data, "data", batch_size=batch_size, shuffle=False)
         if isinstance(data, _Tensors):
-            self._preflight(data.X[:batch_size], data.y[:batch_size], "data", full_y=data.y)
+            self._preflight(data.X[:_CHECK_ROWS], data.y[:_CHECK_ROWS], "data", full_y=data.y)
             data.X = data.X if self.channels_last else data.X.contiguous()
         return self._evaluate(data, batch_size, prefix="")
 
@@ -397,7 +413,8 @@ class Trainer:
             "fit_start_epoch": self.fit_start_epoch,
             "complete": self.epoch >= self.fit_end_epoch or (self.should_stop and not partial),
             "seed": self.seed,
-            # shuffling: the generator as it was before this epoch's order was drawn, if mid-epoch
+            # shuffling: the generator now (after an epoch) and, in "partial", as it was before an
+            # unfinished epoch drew its order
             "generator": None if self._generator is None else self._generator.get_state(),
             "rng": self._rng_state,
             # where an unfinished epoch stopped, with the states its order was drawn from
@@ -480,7 +497,7 @@ class Trainer:
                 loss = loss_fn(y_hat, y)
             self.loss = loss
             self._record(loss, y_hat, y, n)            # loss and metrics; stops on NaN/inf before any update
-            if self._dist.enabled:                     # DDP averages gradients over processes: weight
+            if self._distributed:                      # DDP averages gradients over processes: weight
                 loss = loss * (len(y) * self.world_size / n)  # each by its share of the global batch
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()              # backward (scaled only for float16)
@@ -579,10 +596,10 @@ class Trainer:
     # --------------------------------------------------------------------------------------------
     def _record(self, loss: torch.Tensor, y_hat: torch.Tensor, y: torch.Tensor, n: int) -> None:
         """Keep the step's loss (and metrics) as global-batch means; check it is finite."""
-        if self.metrics or self._dist.enabled:
+        if self.metrics or self._distributed:
             values = [loss.detach().float()] + [fn(y_hat.detach(), y).float().reshape(()) for fn in self.metrics.values()]
             values = torch.stack(values)
-            if self._dist.enabled:
+            if self._distributed:
                 values = self._dist.all_reduce_sum(values * len(y)) / n
         else:
             values = loss.detach()
@@ -725,11 +742,18 @@ class Trainer:
 
     def _restore_snapshot(self) -> None:
         """Back to the start of the current epoch (weights, optimizer state, counters, History)."""
-        if self._snapshot is None:
+        snapshot = self._snapshot
+        if snapshot is None:
             return
-        self.model.load_state_dict(self._snapshot["model"])
-        self.optimizer.load_state_dict(self._snapshot["optimizer"])
-        self.step = self._flushed_step = self._snapshot["step"]
+        with torch.no_grad():
+            for tensor, saved in zip(self._tensors, snapshot["tensors"]):
+                tensor.copy_(saved)
+        self.optimizer.state.clear()
+        for param, state in snapshot["optimizer"].items():
+            self.optimizer.state[param] = _clone_state(state)
+        for group, saved in zip(self.optimizer.param_groups, snapshot["groups"]):
+            group.update(saved)
+        self.step = self._flushed_step = snapshot["step"]
         self.history.truncate_steps(self._snapshot["num_steps"])
         self.step_in_epoch = 0
         self._pending, self._partial = [], None
@@ -743,9 +767,11 @@ class Trainer:
     # --------------------------------------------------------------------------------------------
     def _begin_epoch_state(self) -> None:
         """At the start of a fresh epoch: remember the weights (NaN safety net) and random states."""
+        # plain tensor copies (cheaper than state_dict()): parameters, buffers, optimizer state, group settings
         self._snapshot = {
-            "model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
-            "optimizer": _clone_state(self.optimizer.state_dict()),
+            "tensors": [t.detach().clone() for t in self._tensors],
+            "optimizer": {param: _clone_state(state) for param, state in self.optimizer.state.items()},
+            "groups": [{k: v for k, v in group.items() if k != "params"} for group in self.optimizer.param_groups],
             "step": self.step,
             "num_steps": self.history.num_steps,
         }
@@ -810,7 +836,7 @@ class Trainer:
         if self.seed is None:
             yield
             return
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
+        devices = [self.device.index or 0] if self.device.type in ("cuda", "mps") else []
         kind = self.device.type if self.device.type in ("cuda", "mps") else None
         with torch.random.fork_rng(devices=devices, device_type=kind or "cuda"):
             if self._rng_state is None:
@@ -831,6 +857,7 @@ class Trainer:
             if self.compile:
                 net = self._compiled(net)
             self._net = net
+        self._tensors = _state_tensors(self.model)  # parameters and buffers, for the per-epoch snapshot
         for cb in self.callbacks:
             check_callback(cb)
         ordered = sorted(self.callbacks, key=lambda cb: getattr(cb, "order", 0))
@@ -890,7 +917,8 @@ class Trainer:
             if len(X) == 0:
                 raise ValueError(f"Trainer.fit: {name} is empty (0 samples)")
             for part, t in (("inputs X", X), ("targets y", y)):
-                if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+                # a NaN or inf anywhere makes the sum non-finite (one cheap reduction); then find the rows
+                if t.is_floating_point() and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
                     rows = (~torch.isfinite(t.reshape(len(t), -1))).any(dim=1).nonzero().flatten()[:5].tolist()
                     raise ValueError(f"Trainer.fit: {name}'s {part} hold NaN or inf (rows {rows}...); clean the data first")
             return _Tensors(X, y.to(self.device))
@@ -991,6 +1019,10 @@ def _check_optimizer_holds_model(model: nn.Module, optimizer) -> None:
         )
 
 
+def _state_tensors(model: nn.Module) -> list[torch.Tensor]:
+    return [*model.parameters(), *model.buffers()]
+
+
 def _clone_state(obj):
     """A copy of a (nested) optimizer state dict with every tensor cloned."""
     if isinstance(obj, torch.Tensor):
@@ -1012,7 +1044,8 @@ def _derive_seed(seed: int, stream: int) -> int:
 def _seed_rng(seed: int, device: torch.device) -> None:
     torch.random.default_generator.manual_seed(seed)
     if device.type == "cuda":
-        torch.cuda.manual_seed(seed)
+        with torch.cuda.device(device):
+            torch.cuda.manual_seed(seed)  # this GPU only
     elif device.type == "mps":
         torch.mps.manual_seed(seed)
 

@@ -66,6 +66,14 @@ def test_make_duplicated_repeats_tensors_and_arrays():
     torch.testing.assert_close(J(X, Y), J(x, y))
 
 
+def test_make_duplicated_makes_the_lectures_set_from_a_number_of_samples():
+    X, Y = make_duplicated(100, copies=10, seed=3, noise=0.1)
+    x, y = make_line(100, seed=3, noise=0.1)
+    assert X.shape == (1000,) and torch.equal(X[300:400], x) and torch.equal(Y[:100], y)
+    X, _ = make_duplicated("small")
+    assert X.shape == (480,)
+
+
 def test_make_duplicated_rejects_bad_input():
     with pytest.raises(ValueError, match="'copies'"):
         make_duplicated(np.zeros(3), np.zeros(3), copies=0)
@@ -75,3 +83,7 @@ def test_make_duplicated_rejects_bad_input():
         make_duplicated([1.0, 2.0], [1.0, 2.0])
     with pytest.raises(ValueError, match="first dimension"):
         make_duplicated(torch.tensor(1.0), torch.tensor(2.0))
+    with pytest.raises(TypeError, match="'y' is missing"):
+        make_duplicated(np.zeros(3))
+    with pytest.raises(TypeError, match="either \\(x, y\\) or a number"):
+        make_duplicated(np.zeros(3), np.zeros(3), seed=1)

@@ -36,4 +36,4 @@ def test_the_three_loops_train_the_same_way():
     low, high = row["c_over_a"][1:]
     assert low <= row["c_over_a"][0] <= high
     text = bench.markdown([row], device=cpu, command="python benches/bench_trainer.py", epochs=1, repeats=1)
-    assert "| tiny | 32 |" in text and "(c) Trainer / (a)" in text
+    assert "| tiny | 32 |" in text and "| exactly |" in text

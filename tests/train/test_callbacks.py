@@ -258,3 +258,21 @@ def test_vanishing_gradients_in_a_deep_sigmoid_network():
     fig2, ax = rec.plot_layers()
     assert ax.get_ylabel().startswith("gradient norm")
     plt.close("all")
+
+
+def test_the_course_activation_modules_are_recorded():
+    activations = pytest.importorskip("nbcourse.activations")
+    X, y = data()
+    model = MLP(6, (8,), 3, activation=activations.get("relu"), seed=0)
+    assert type(model.layers.act1).__module__ == "nbcourse.activations"
+    with torch.no_grad():
+        model.layers.fc1.bias[:2] = -100.0  # two of eight units can never be active
+    rec = LayerStatsRecorder()
+    trainer_with(rec, model=model).fit((X, y), epochs=1, batch_size=32)
+    assert rec.stats["dead_units"]["layers.act1"] == [0.25]
+    tanh = MLP(6, (8,), 3, activation=activations.get("tanh"), seed=0)
+    with torch.no_grad():
+        tanh.layers.fc1.bias[:4] = 60.0  # tanh = 1: saturated on every sample
+    rec = LayerStatsRecorder()
+    trainer_with(rec, model=tanh).fit((X, y), epochs=1, batch_size=32)
+    assert rec.stats["saturated_units"]["layers.act1"] == [0.5]

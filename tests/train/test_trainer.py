@@ -354,6 +354,55 @@ def test_nan_check_once_per_epoch_restores_the_epoch_start():
     assert trainer.step == 0 and trainer.history.num_steps == 0
 
 
+class KeepOptimizer(Callback):
+    def __init__(self):
+        self.epoch_start = []
+
+    def on_epoch_start(self, trainer):
+        self.epoch_start.append(copy.deepcopy(trainer.optimizer.state_dict()))
+
+
+def optimizer_states_equal(a, b):
+    return a["param_groups"] == b["param_groups"] and a["state"].keys() == b["state"].keys() and all(
+        torch.equal(a["state"][i][k], b["state"][i][k]) for i in a["state"] for k in a["state"][i])
+
+
+def test_nan_found_once_per_epoch_restores_weights_and_optimizer_state():
+    X, y = make_data()
+    calls = {"n": 0}
+
+    def flaky_loss(y_hat, target):  # NaN at the 3rd step of epoch 2 (call 1 is the check before training)
+        calls["n"] += 1
+        loss = nn.functional.cross_entropy(y_hat, target)
+        return loss * float("nan") if calls["n"] == 1 + 7 + 3 else loss
+
+    model = MLP(6, (16,), 3, seed=1)
+    keep, keep_opt = KeepWeights(), KeepOptimizer()
+    trainer = Trainer(model, flaky_loss, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), device="cpu",
+                      seed=0, check_finite="epoch", callbacks=[keep, keep_opt])
+    with pytest.raises(NonFiniteLossError, match="epoch 2, step 3 of the epoch .global step 10.*start of epoch 2"):
+        trainer.fit((X, y), epochs=3, batch_size=16)
+    assert same_weights(weights(trainer), keep.epoch_start[1])
+    assert optimizer_states_equal(trainer.optimizer.state_dict(), keep_opt.epoch_start[1])
+    assert trainer.epoch == 1 and trainer.step == 7 and trainer.history.num_steps == 7
+
+
+def test_weights_already_broken_by_an_overflowing_gradient_are_restored():
+    X, y = make_data()
+
+    class BreakGradients(Callback):  # a finite loss, but gradients that overflow at global step 9
+        def on_after_backward(self, trainer):
+            if trainer.step == 8:
+                trainer.model.layers.fc1.weight.grad.fill_(float("inf"))
+
+    keep = KeepWeights()
+    trainer = make_trainer(callbacks=[keep, BreakGradients()])
+    with pytest.raises(NonFiniteLossError, match="start of epoch 2"):
+        trainer.fit((X, y), epochs=3, batch_size=16)
+    assert same_weights(weights(trainer), keep.epoch_start[1])
+    assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
+
+
 def test_nan_with_on_nonfinite_stop_returns_the_history():
     trainer, data = diverging("step", on_nonfinite="stop")
     with pytest.warns(TrainerNotice, match="became inf"):
