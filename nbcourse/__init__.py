@@ -8,6 +8,10 @@ The layout follows the course (see the README for the full map):
 - :mod:`nbcourse.train`        one trainer for every chapter, on CPU or GPU
 - :mod:`nbcourse.data`         the data sets the chapters use
 - :mod:`nbcourse.landscape`    loss surfaces and slices through a network's loss
+- :mod:`nbcourse.descent`      batch, stochastic and mini-batch descent on surfaces and the line model
+- :mod:`nbcourse.minibatch`    mini-batch gradient variance, cost per update, steps to a target
+- :mod:`nbcourse.per_sample`   the value of one sample: per-sample losses and gradient norms
+- :mod:`nbcourse.sampling`     shuffling and balancing: samplers and class weights
 - :mod:`nbcourse.babysitting`  reading learning curves: :func:`nbcourse.diagnose`
 - :mod:`nbcourse.widgets`      interactive figures that work with and without a kernel
 - :mod:`nbcourse.exercises`    checking (:func:`nbcourse.check`) and grading exercises
