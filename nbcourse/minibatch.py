@@ -480,9 +480,9 @@ def batch_size_scaling(make_model: Callable[..., torch.nn.Module], X: torch.Tens
     table = np.full((len(sizes), len(rates)), np.nan)
     iterator = range(len(sizes))
     if progress:
-        from tqdm.auto import tqdm
+        from nbcourse._progress import progress
 
-        iterator = tqdm(iterator, desc="batch sizes")
+        iterator = progress(iterator, desc="batch sizes")
     start = 0
     for k in iterator:
         def run(j: int, budget: int) -> int | None:

@@ -7,12 +7,18 @@ It does two things that only the book build needs:
   shows kernel-free HTML controls. A student's Jupyter, Colab and nbval never load this extension,
   so they never pay for the frames;
 * when the HTML is written, warns about any page heavier than :data:`PAGE_BUDGET_BYTES`
-  (with ``-W`` a warning fails the build), so a widget with too many frames cannot slip in.
+  (with ``-W`` a warning fails the build), so a widget with too many frames cannot slip in;
+* serves MathJax from the book itself instead of a CDN, so formulas render in a book opened from
+  ``file://`` without a network. The files come from the ``sphinx-mathjax-offline`` package
+  (MathJax 3.2, in ``requirements.txt``); only the TeX-to-HTML bundle and its fonts are copied
+  (about 2 MB). Without that package the book falls back to Sphinx's CDN default.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +48,46 @@ def _check_page_weight(app: Any, exception: Exception | None) -> None:
                        "budget: draw fewer frames (a coarser Range step or subset=[...]) or lower dpi")
 
 
+#: What the book needs of MathJax, relative to MathJax's ``es5`` folder: the TeX input with HTML
+#: output in one file, the web fonts it loads from ``output/chtml/fonts`` next to itself, and the TeX
+#: extensions it loads on demand (``\\boldsymbol``, for one).
+MATHJAX_FILES = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
+
+
+def local_mathjax() -> Path | None:
+    """The folder holding a local MathJax 3 (``tex-chtml.js``), or None when none is installed."""
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location) / "static" / "mathjax"
+        if (folder / MATHJAX_FILES[0]).is_file():
+            return folder
+    return None
+
+
+def _use_local_mathjax(app: Any, config: Any) -> None:
+    if local_mathjax() is not None:
+        # relative to the built book's _static folder; Sphinx writes the right path for each page
+        config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _copy_local_mathjax(app: Any, exception: Exception | None) -> None:
+    source = local_mathjax()
+    if exception is not None or source is None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for name in MATHJAX_FILES:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name, dirs_exist_ok=True)
+        else:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, target / name)
+
+
 def setup(app: Any) -> dict[str, Any]:
-    """Sphinx entry point: mark the process as a book build, check page weight when done."""
+    """Sphinx entry point: mark the process as a book build, serve MathJax locally, check page weight."""
     os.environ[BOOK_BUILD_ENV] = "1"
+    app.connect("config-inited", _use_local_mathjax)
+    app.connect("build-finished", _copy_local_mathjax)
     app.connect("build-finished", _check_page_weight)
     from nbcourse import __version__
 

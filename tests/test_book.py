@@ -84,8 +84,18 @@ def test_pages_stay_under_the_weight_budget(book):
 def test_widgets_show_html_frames_and_no_widget_state(book):
     page = (book / "book/activations/at-a-glance.html").read_text(encoding="utf-8")
     assert page.count('class="nbw"') >= 1, "the activation explorer is on the page as kernel-free HTML"
-    assert "application/vnd.jupyter.widget-state+json" not in page, "no frozen ipywidgets state"
-    assert "require.min.js" not in page and "html-manager" not in page
+    for name in PAGES:
+        page = (book / f"{name}.html").read_text(encoding="utf-8")
+        assert "application/vnd.jupyter.widget-state+json" not in page, f"{name}: frozen ipywidgets state"
+        assert "require.min.js" not in page and "html-manager" not in page, f"{name}: ipywidgets' CDN scripts"
+
+
+def test_mathjax_is_served_by_the_book(book):
+    """Formulas render from file:// without a network: MathJax is a file of the book, not a CDN's."""
+    page = (book / "book/gradient-descent/01-optimisation-landscape.html").read_text(encoding="utf-8")
+    scripts = re.findall(r'<script[^>]*src="([^"]*mathjax[^"]*)"', page, flags=re.IGNORECASE)
+    assert scripts and not any(s.startswith("http") for s in scripts), scripts
+    assert (book / "_static/mathjax/tex-chtml.js").is_file()
 
 
 def test_the_html_builders_prefer_the_kernel_free_html_to_the_live_widget():
@@ -128,6 +138,9 @@ def _problems_on_page(page, url: str, shots: Path, name: str) -> list[str]:
         errors.append(message.text)
 
     page.on("console", on_console)
+    # the static book works offline and from file://: nothing it needs may come from the network
+    page.on("request", lambda request: errors.append(f"request leaves the page: {request.url}")
+            if request.url.startswith(("http://", "https://")) else None)
     page.on("pageerror", lambda error: None if any(h in str(error) for h in HARMLESS)
             else errors.append(f"uncaught: {error}"))
     page.goto(url, wait_until="load")
@@ -135,6 +148,11 @@ def _problems_on_page(page, url: str, shots: Path, name: str) -> list[str]:
     broken = page.evaluate("""() => [...document.querySelectorAll('img')]
         .filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.src.slice(0, 80))""")
     problems += [f"{name}: image does not show: {src}" for src in broken]
+    if page.locator(".math").count():
+        try:  # MathJax typesets asynchronously; every formula ends up in an mjx-container
+            page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0", timeout=10_000)
+        except Exception:
+            problems.append(f"{name}: formulas are not typeset (raw TeX on the page)")
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
     widgets = page.locator(".nbw")

@@ -474,15 +474,15 @@ class ProgressBar(Callback):
     def on_fit_start(self, trainer) -> None:
         if not trainer.is_main:
             return
-        from tqdm.auto import tqdm
+        from nbcourse._progress import progress
 
-        self._bar = tqdm(total=trainer.fit_end_epoch - trainer.epoch, unit="epoch", desc="training", leave=self.leave)
+        self._bar = progress(total=trainer.fit_end_epoch - trainer.epoch, unit="epoch", desc="training", leave=self.leave)
 
     def on_epoch_start(self, trainer) -> None:
         if self._bar is not None and self.batches:
-            from tqdm.auto import tqdm
+            from nbcourse._progress import progress
 
-            self._inner = tqdm(unit="batch", desc=f"epoch {trainer.epoch + 1}", leave=False)
+            self._inner = progress(unit="batch", desc=f"epoch {trainer.epoch + 1}", leave=False)
 
     def on_batch_end(self, trainer) -> None:
         if self._inner is not None:

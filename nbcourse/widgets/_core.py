@@ -31,16 +31,11 @@ __all__ = [
     "registered",
 ]
 
-#: Environment variable that :mod:`nbcourse.sphinxext` sets during ``jupyter-book build``.
-BOOK_BUILD_ENV = "NBCOURSE_BOOK_BUILD"
+# BOOK_BUILD_ENV: the variable nbcourse.sphinxext sets during ``jupyter-book build`` (re-exported here)
+from nbcourse._progress import BOOK_BUILD_ENV, book_build  # noqa: E402
 
 # names that interactive() keeps for itself, so a figure function cannot use them as parameters
 _RESERVED = ("subset", "continuous_update", "title", "dpi", "max_frames")
-
-
-def book_build() -> bool:
-    """True while the book build executes this notebook (frames are precomputed then)."""
-    return os.environ.get(BOOK_BUILD_ENV, "") not in ("", "0", "false", "False")
 
 
 # ----------------------------------------------------------------------------------- choices
