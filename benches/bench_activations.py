@@ -29,6 +29,7 @@ and also with ``z * 1.0``, the cheapest torch expression that computes something
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import ctypes
 import platform
 import statistics
@@ -107,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (0: torch's default)")
     parser.add_argument("--malloc", choices=["keep", "system"], default="keep",
                         help="keep: glibc keeps freed memory (see the docstring); system: leave malloc alone")
+    parser.add_argument("--out", default=None, metavar="FILE",
+                        help="also write the table as markdown to FILE (the book's performance page includes "
+                             "benches/results/activations.md)")
     args = parser.parse_args(argv)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -123,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'activation':<12} {'nbcourse ms':>11} {'torch ms':>9} {'ratio':>6} {'best':>6}  torch baseline"
     print(header)
     print("-" * len(header))
+    rows = []
     worst = 0.0
     for name, ours, theirs, label in baselines():
         if args.only and name not in args.only:
@@ -140,8 +145,19 @@ def main(argv: list[str] | None = None) -> int:
         if label != "nn.Identity":  # identity does no work: any ratio against it says nothing
             worst = max(worst, ratio)
         print(f"{name:<12} {ms_ours:>11.3f} {ms_theirs:>9.3f} {ratio:>6.2f} {best:>6.2f}  {label}")
+        rows.append(f"| {name} | {label} | {ms_ours:.3f} | {ms_theirs:.3f} | {ratio:.2f} | {best:.2f} |")
     print(f"\nratio: of the medians; best: of the fastest runs, less sensitive to a busy machine."
           f"\nworst median ratio (nn.Identity row aside): {worst:.2f} (target: at most 2)")
+    if args.out:
+        setting = (f"{args.numel:,} {args.dtype} elements, forward + backward, median of {args.repeats}; "
+                   f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {malloc}, {platform.machine()}")
+        table = ["| activation | torch baseline | nbcourse ms | torch ms | ratio (medians) | ratio (fastest runs) |",
+                 "|---|---|---:|---:|---:|---:|", *rows]
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(f"Measured by `python benches/bench_activations.py --out {args.out}`: {setting}.\n\n"
+                                  + "\n".join(table) + f"\n\nWorst median ratio (the `nn.Identity` row aside): "
+                                  f"{worst:.2f}.\n")
+        print(f"wrote {args.out}")
     return 0
 
 

@@ -33,6 +33,7 @@ import ctypes
 import math
 import statistics
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -116,6 +117,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--malloc", choices=["keep", "system"], default="keep",
                         help="keep: glibc keeps freed memory (see the docstring); system: leave malloc alone")
+    parser.add_argument("--out", default=None, metavar="FILE",
+                        help="also write the table as markdown to FILE (the book's performance page includes "
+                             "benches/results/losses.md)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -125,7 +129,7 @@ def main(argv=None):
           f"elements, median of {args.repeats}\n(torch {torch.__version__}, {torch.get_num_threads()} "
           f"thread(s), {malloc})\n")
     print(f"{'loss':<26}{'nbcourse ms':>12}{'torch ms':>10}{'ratio':>8}{'best/best':>11}")
-    ratios = []
+    ratios, rows = [], []
     for name, ours, theirs, inputs, grad_output in _cases(args.rows, args.cols, args.seed):
         for fn in (ours, theirs, ours, theirs):  # warm-up
             _forward_backward(fn, inputs, grad_output)
@@ -138,7 +142,20 @@ def main(argv=None):
         flag = "" if ratio <= 2 else "  > 2x"
         print(f"{name:<26}{statistics.median(mine):>12.2f}{statistics.median(reference):>10.2f}"
               f"{ratio:>8.2f}{min(mine) / min(reference):>11.2f}{flag}")
-    print(f"{'geometric mean of the ratios':<48}{math.exp(statistics.fmean(map(math.log, ratios))):>8.2f}")
+        rows.append(f"| {name} | {statistics.median(mine):.2f} | {statistics.median(reference):.2f} | {ratio:.2f} "
+                    f"| {min(mine) / min(reference):.2f} |")
+    geomean = math.exp(statistics.fmean(map(math.log, ratios)))
+    print(f"{'geometric mean of the ratios':<48}{geomean:>8.2f}")
+    if args.out:
+        setting = (f"({args.rows}, {args.cols}) float32, forward + backward, median of {args.repeats}; "
+                   f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {malloc}")
+        table = ["| loss | nbcourse ms | torch ms | ratio (medians) | ratio (fastest runs) |",
+                 "|---|---:|---:|---:|---:|", *rows]
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(f"Measured by `python benches/bench_losses.py --out {args.out}`: {setting}.\n\n"
+                                  + "\n".join(table) + f"\n\nWorst median ratio: {max(ratios):.2f}; geometric mean "
+                                  f"{geomean:.2f}.\n")
+        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
