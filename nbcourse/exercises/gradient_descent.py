@@ -159,7 +159,7 @@ def _ravine_judge(measured):
 
 register(BehaviourExercise(
     name="gradient-descent/ravine-learning-rate",
-    answer="lr",
+    answer="ravine_lr",
     title="A learning rate for the ravine",
     points=1,
     measure=_ravine_run,
