@@ -159,10 +159,18 @@ def _check_probabilities(where: str, name: str, p: torch.Tensor, hint: str) -> N
         raise ValueError(f"{where}: {name} must hold probabilities in [0, 1], got {seen}. {hint}")
 
 
+def _reject_reduction_as_weight(where: str, name: str, weight: Any) -> None:
+    """``loss(input, target, "sum")`` puts the reduction in the ``weight`` slot: say so."""
+    if isinstance(weight, str) and weight in REDUCTIONS:
+        raise TypeError(f"{where}: argument {name!r} got str {weight!r}, expected a tensor of weights or None; "
+                        f"reduction is keyword-only: write reduction={weight!r}")
+
+
 def _check_weight(where: str, name: str, weight: Any, x: torch.Tensor) -> torch.Tensor | None:
     """An elementwise weight must broadcast to ``input``'s shape without changing it."""
     if weight is None:
         return None
+    _reject_reduction_as_weight(where, name, weight)
     w = _as_like(weight, x, where, name)
     try:
         ok = torch.broadcast_shapes(w.shape, x.shape) == x.shape
@@ -989,6 +997,9 @@ _BCE_LOGITS = _Formula("bce_with_logits", _bce_logits_terms, _bce_logits_vjp)
 
 def _bce_logits_inputs(where, input, target, weight, pos_weight):
     x, y, kind = _elementwise_pair(where, input, target)
+    if not y.requires_grad:  # labels of -1/+1 or class numbers 0..K give a silently wrong loss (a target
+        # being differentiated, e.g. by gradcheck, may step just past 0 or 1: it is not a labelling mistake)
+        _check_probabilities(where, "target", y, "Labels are 0 or 1 (or probabilities); the logits go in input.")
     w = _check_weight(where, "weight", weight, x)
     pw = _check_weight(where, "pos_weight", pos_weight, x)
     return x, y, w, pw, kind
@@ -1230,6 +1241,7 @@ def _class_inputs(where, input, target, weight, ignore_index, *, allow_probabili
 
     w = None
     if weight is not None:
+        _reject_reduction_as_weight(where, "weight", weight)
         w = _as_like(weight, x, where, "weight")
         if w.shape != (n_classes,):
             raise ValueError(f"{where}: weight has shape {tuple(w.shape)}, expected one weight per "

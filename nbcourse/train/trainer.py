@@ -151,6 +151,11 @@ class Trainer:
                  distributed: bool | str = "auto"):
         if not isinstance(model, nn.Module):
             raise TypeError(f"Trainer: argument 'model' got {type(model).__name__}, expected a torch.nn.Module")
+        if isinstance(loss_fn, type):
+            raise TypeError(
+                f"Trainer: argument 'loss_fn' got the class {loss_fn.__name__}, expected a loss function or a loss "
+                f"module instance; create the module with parentheses: loss_fn={loss_fn.__name__}()"
+            )
         if not callable(loss_fn):
             raise TypeError(f"Trainer: argument 'loss_fn' got {loss_fn!r}, expected a function loss_fn(y_hat, y) or a loss module")
         if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad") and hasattr(optimizer, "param_groups")):
@@ -360,25 +365,41 @@ class Trainer:
         Returns:
             ``{"loss": ..., "<metric>": ...}``.
         """
-        _check_positive_int("batch_size", batch_size)
-        data = self._as_data(data, "data", batch_size=batch_size, shuffle=False)
+        _check_positive_int("batch_size", batch_size, caller="Trainer.evaluate")
+        data = self._as_data(data, "data", batch_size=batch_size, shuffle=False, caller="Trainer.evaluate")
         if isinstance(data, _Tensors):
-            self._preflight(data.X[:_CHECK_ROWS], data.y[:_CHECK_ROWS], "data", full_y=data.y)
+            self._preflight(data.X[:_CHECK_ROWS], data.y[:_CHECK_ROWS], "data", full_y=data.y,
+                            caller="Trainer.evaluate")
             data.X = data.X if self.channels_last else data.X.contiguous()
         return self._evaluate(data, batch_size, prefix="")
 
     @torch.no_grad()
     def predict(self, X, *, batch_size: int = 256) -> torch.Tensor:
         """The model's output for inputs ``X`` (tensor or array), in eval mode, batched; on the CPU."""
-        _check_positive_int("batch_size", batch_size)
-        X = self._as_inputs(X, "X")
+        _check_positive_int("batch_size", batch_size, caller="Trainer.predict")
+        X = self._as_inputs(X, "X", caller="Trainer.predict")
+        dtype = _param_dtype(self.model)
+        if X.is_floating_point() and X.dtype != dtype:
+            raise TypeError(
+                f"Trainer.predict: inputs X are {X.dtype} but the model's parameters are {dtype}; "
+                f"convert the data with X.to({dtype}) (or the model with model.to({X.dtype}))"
+            )
         was_training = self.model.training
         self.model.eval()
         try:
             outputs = []
             for start in range(0, len(X), batch_size):
-                with self.precision.autocast():
-                    outputs.append(self.model(X[start:start + batch_size]).float().cpu())
+                batch = X[start:start + batch_size]
+                try:
+                    with self.precision.autocast():
+                        y_hat = self.model(batch)
+                except Exception as e:  # noqa: BLE001 - re-raised with the shapes that explain it
+                    raise ValueError(
+                        f"Trainer.predict: the model cannot take a batch of inputs of shape {tuple(batch.shape)} "
+                        f"and dtype {batch.dtype}.{_describe_first_layer(self.model)} "
+                        f"The model said: {type(e).__name__}: {e}"
+                    ) from e
+                outputs.append(y_hat.float().cpu())
         finally:
             self.model.train(was_training)
         return torch.cat(outputs) if outputs else torch.empty(0)
@@ -877,72 +898,76 @@ class Trainer:
         for fn in self._events.get(event, ()):
             fn(self)
 
-    def _as_inputs(self, X, name: str) -> torch.Tensor:
+    def _as_inputs(self, X, name: str, *, caller: str = "Trainer.fit") -> torch.Tensor:
         if isinstance(X, np.ndarray):
             X = torch.as_tensor(X)
             if X.is_floating_point():
                 X = X.to(_param_dtype(self.model))
         if not isinstance(X, torch.Tensor):
-            raise TypeError(f"Trainer: argument {name!r} got {type(X).__name__}, expected a tensor or numpy array")
+            raise TypeError(f"{caller}: argument {name!r} got {type(X).__name__}, expected a tensor or numpy array"
+                            + (" (convert a list with torch.tensor(...))" if isinstance(X, (list, tuple)) else ""))
         X = X.to(self.device)
         if self.channels_last and X.ndim == 4:
             X = X.contiguous(memory_format=torch.channels_last)
         return X
 
-    def _as_data(self, data, name: str, *, batch_size: int, shuffle: bool):
+    def _as_data(self, data, name: str, *, batch_size: int, shuffle: bool, caller: str = "Trainer.fit"):
         """Normalise what fit/evaluate received into ``_Tensors`` (on the device) or ``_Loader``."""
         if isinstance(data, DataLoader):
             if _loader_len(data) == 0:
-                raise ValueError(f"Trainer.fit: {name} is empty (its DataLoader's dataset has no samples)")
+                raise ValueError(f"{caller}: {name} is empty (its DataLoader's dataset has no samples)")
             if self.device.type == "cuda" and not data.pin_memory:
-                notice(f"Trainer.fit: {name}'s DataLoader copies to the GPU faster with pin_memory=True")
+                notice(f"{caller}: {name}'s DataLoader copies to the GPU faster with pin_memory=True")
             return _Loader(data)
         if isinstance(data, TensorDataset):
             if len(data.tensors) != 2:
-                raise ValueError(f"Trainer.fit: {name} is a TensorDataset of {len(data.tensors)} tensors, expected 2 (X, y)")
+                raise ValueError(f"{caller}: {name} is a TensorDataset of {len(data.tensors)} tensors, expected 2 (X, y)")
             data = data.tensors
         if isinstance(data, (tuple, list)):
             if len(data) != 2:
-                raise ValueError(f"Trainer.fit: {name} is a sequence of {len(data)} items, expected a pair (X, y)")
+                raise ValueError(f"{caller}: {name} is a sequence of {len(data)} items, expected a pair (X, y)")
             X, y = data
-            X = self._as_inputs(X, f"{name}[0] (X)")
+            X = self._as_inputs(X, f"{name}[0] (X)", caller=caller)
             if isinstance(y, np.ndarray):
                 y = torch.as_tensor(y)
                 if y.is_floating_point():
                     y = y.to(_param_dtype(self.model))
             if not isinstance(y, torch.Tensor):
-                raise TypeError(f"Trainer.fit: {name}[1] (y) is {type(y).__name__}, expected a tensor or numpy array")
+                raise TypeError(f"{caller}: {name}[1] (y) is {type(y).__name__}, expected a tensor or numpy array"
+                                + (" (convert a list with torch.tensor(...))" if isinstance(y, (list, tuple)) else ""))
             if len(X) != len(y):
-                raise ValueError(f"Trainer.fit: {name} has {len(X)} inputs but {len(y)} targets; they must match")
+                raise ValueError(f"{caller}: {name} has {len(X)} inputs but {len(y)} targets; they must match")
             if len(X) == 0:
-                raise ValueError(f"Trainer.fit: {name} is empty (0 samples)")
+                raise ValueError(f"{caller}: {name} is empty (0 samples)")
             for part, t in (("inputs X", X), ("targets y", y)):
                 # a NaN or inf anywhere makes the sum non-finite (one cheap reduction); then find the rows
                 if t.is_floating_point() and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
                     rows = (~torch.isfinite(t.reshape(len(t), -1))).any(dim=1).nonzero().flatten()[:5].tolist()
-                    raise ValueError(f"Trainer.fit: {name}'s {part} hold NaN or inf (rows {rows}...); clean the data first")
+                    raise ValueError(f"{caller}: {name}'s {part} hold NaN or inf (rows {rows}...); clean the data first")
             return _Tensors(X, y.to(self.device))
         if isinstance(data, Dataset):
             if len(data) == 0:  # type: ignore[arg-type]
-                raise ValueError(f"Trainer.fit: {name} is empty (0 samples)")
+                raise ValueError(f"{caller}: {name} is empty (0 samples)")
             return _Loader(DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=self._generator,
                                       pin_memory=self.device.type == "cuda"))
         raise TypeError(
-            f"Trainer.fit: {name} is {type(data).__name__}, expected a pair (X, y) of tensors or arrays, "
+            f"{caller}: {name} is {type(data).__name__}, expected a pair (X, y) of tensors or arrays, "
             "a TensorDataset, a Dataset or a DataLoader"
         )
 
-    def _preflight(self, X: torch.Tensor, y: torch.Tensor, name: str, full_y: torch.Tensor | None = None) -> None:
+    def _preflight(self, X: torch.Tensor, y: torch.Tensor, name: str, full_y: torch.Tensor | None = None, *,
+                   caller: str = "Trainer.fit") -> None:
         """Run one batch through model and loss before training, turning failures into clear errors."""
         try:
-            _check_batch(self.model, self.loss_fn, self.metrics, X, y, name, full_y=full_y)
+            _check_batch(self.model, self.loss_fn, self.metrics, X, y, name, full_y=full_y, caller=caller)
         except ValueError:
             if not self.channels_last:
                 raise
             # channels_last breaks models whose forward uses x.view on a feature map: try without it
             self.model.to(memory_format=torch.contiguous_format)
             try:
-                _check_batch(self.model, self.loss_fn, self.metrics, X.contiguous(), y, name, full_y=full_y)
+                _check_batch(self.model, self.loss_fn, self.metrics, X.contiguous(), y, name, full_y=full_y,
+                             caller=caller)
             except ValueError:
                 self.model.to(memory_format=torch.channels_last)
                 raise
@@ -968,11 +993,11 @@ class Trainer:
 # helpers
 # ------------------------------------------------------------------------------------------------
 
-def _check_positive_int(name: str, value) -> None:
+def _check_positive_int(name: str, value, *, caller: str = "Trainer.fit") -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"Trainer.fit: argument {name!r} got {value!r}, expected a positive integer")
+        raise TypeError(f"{caller}: argument {name!r} got {value!r}, expected a positive integer")
     if value < 1:
-        raise ValueError(f"Trainer.fit: argument {name!r} got {value}, expected a positive integer (at least 1)")
+        raise ValueError(f"{caller}: argument {name!r} got {value}, expected a positive integer (at least 1)")
 
 
 def _is_array(x) -> bool:
@@ -1095,8 +1120,8 @@ def _describe_first_layer(model: nn.Module) -> str:
     return ""
 
 
-def _check_batch(model, loss_fn, metrics, X, y, name, *, full_y=None) -> None:
-    where = f"Trainer.fit ({name})"
+def _check_batch(model, loss_fn, metrics, X, y, name, *, full_y=None, caller: str = "Trainer.fit") -> None:
+    where = f"{caller} ({name})"
     dtype = _param_dtype(model)
     if X.is_floating_point() and X.dtype != dtype:
         raise TypeError(

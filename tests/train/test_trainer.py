@@ -305,6 +305,36 @@ def test_bad_constructor_arguments():
         Trainer(model, nn.CrossEntropyLoss(), opt, callbacks=[Typo()]).fit(make_data(), epochs=1, batch_size=8)
 
 
+def test_loss_class_instead_of_instance_is_named():
+    model = MLP(6, (8,), 3, seed=0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError) as info:
+        Trainer(model, nn.CrossEntropyLoss, opt, device="cpu")  # forgot the ()
+    for word in ("Trainer", "loss_fn", "class CrossEntropyLoss", "CrossEntropyLoss()"):
+        assert word in str(info.value), f"{word!r} not in: {info.value}"
+
+
+def test_evaluate_and_predict_errors_name_their_method():
+    X, y = make_data()
+    trainer = make_trainer()
+    with pytest.raises(TypeError, match=r"^Trainer\.evaluate: data is Tensor, expected a pair \(X, y\)"):
+        trainer.evaluate(X)
+    with pytest.raises(ValueError, match=r"^Trainer\.evaluate: argument 'batch_size' got 0"):
+        trainer.evaluate((X, y), batch_size=0)
+    with pytest.raises(ValueError, match=r"^Trainer\.evaluate \(data\): the targets hold classes"):
+        trainer.evaluate((X, y + 1))
+    with pytest.raises(TypeError, match=r"^Trainer\.predict: argument 'X' got list.*torch\.tensor"):
+        trainer.predict(X.tolist())
+    with pytest.raises(ValueError) as info:  # 5 features for a model that takes 6
+        trainer.predict(torch.randn(4, 5))
+    for word in ("Trainer.predict", "shape (4, 5)", "Linear(in_features=6", "(N, 6)"):
+        assert word in str(info.value), f"{word!r} not in: {info.value}"
+    with pytest.raises(TypeError, match=r"^Trainer\.predict: inputs X are torch\.float64.*X\.to\(torch\.float32\)"):
+        trainer.predict(X.double())
+    with pytest.raises(TypeError, match=r"^Trainer\.fit: argument 'train_data\[0\] \(X\)' got list"):
+        trainer.fit((X.tolist(), y), epochs=1, batch_size=8)
+
+
 # --- NaN / inf ---------------------------------------------------------------------------------------
 
 def diverging(check_finite, on_nonfinite="raise"):
