@@ -522,7 +522,8 @@ class LossSurface2D:
         j = len(self.alpha) // 2
         return float(self.loss[i, j])
 
-    def plot(self, *, ax: Any = None, levels: int | Sequence[float] = 20, title: str | None = None) -> Any:
+    def plot(self, *, ax: Any = None, levels: int | Sequence[float] = 20, title: str | None = None,
+             colorbar: str | None = "loss") -> Any:
         """Draw the slice as a contour map with the model's own parameters (the centre) marked.
 
         Args:
@@ -531,12 +532,19 @@ class LossSurface2D:
                 highest loss of the slice; or the levels themselves (pass the same ones to several slices to
                 compare them on one colour scale). Default: 20
             title: the axes' title. Default: none
+            colorbar: the label of a colour bar beside the map, ticked at contour levels so that a reader can
+                read the loss off the colours (name the loss, e.g. ``"cross-entropy loss"``); ``None`` draws no
+                colour bar. Default: ``"loss"``
 
         Returns:
             the axes.
         """
         import matplotlib.pyplot as plt
         from matplotlib.colors import LogNorm
+
+        if colorbar is not None and not isinstance(colorbar, str):
+            raise TypeError(f"Slice.plot: colorbar must be a label (str) or None, got {type(colorbar).__name__} "
+                            f"{colorbar!r}; pass e.g. colorbar=\"cross-entropy loss\"")
 
         if ax is None:
             _, ax = plt.subplots(figsize=(4.2, 4))
@@ -547,8 +555,16 @@ class LossSurface2D:
         else:
             lv = np.asarray(levels, dtype=np.float64)
         # a log colour scale: the few huge losses far from the centre must not flatten the rest
-        ax.contourf(self.alpha, self.beta, self.loss, levels=lv, cmap="viridis", alpha=0.85,
-                    norm=LogNorm(vmin=lv[0], vmax=lv[-1]), extend="both")
+        filled = ax.contourf(self.alpha, self.beta, self.loss, levels=lv, cmap="viridis", alpha=0.85,
+                             norm=LogNorm(vmin=lv[0], vmax=lv[-1]), extend="both")
+        if colorbar is not None:
+            bar = ax.figure.colorbar(filled, ax=ax, shrink=0.85, pad=0.03, aspect=25)
+            bar.set_label(colorbar)
+            # about six ticks, at contour levels, written as plain numbers (a log axis over a narrow range
+            # would otherwise show no labelled tick at all)
+            ticks = lv[:: max(1, math.ceil((len(lv) - 1) / 5))]
+            bar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+            bar.minorticks_off()
         ax.contour(self.alpha, self.beta, self.loss, levels=lv, colors="0.25", linewidths=0.4)
         ax.plot(0, 0, "o", color="#d62728", mec="k", ms=6, label="the model's parameters")
         ax.set_xlabel("step α along the first direction δ")

@@ -344,3 +344,22 @@ def test_loss_surface_plot_draws_the_slice_with_its_own_or_given_levels():
     ax = surface.plot(levels=levels)
     np.testing.assert_allclose(ax.collections[0].levels, levels)
     plt.close(ax.figure)
+
+
+def test_loss_surface_plot_has_a_labelled_colour_bar_ticked_at_levels():
+    net = _net()
+    surface = loss_surface_2d(net, torch.nn.functional.cross_entropy, _data(), random_directions(net, seed=0),
+                              resolution=7)
+    levels = np.geomspace(0.1, 10.0, 11)
+    ax = surface.plot(levels=levels, colorbar="cross-entropy loss")
+    bars = [other for other in ax.figure.axes if other is not ax]
+    assert len(bars) == 1 and bars[0].get_ylabel() == "cross-entropy loss"
+    ticks = bars[0].get_yticks()
+    assert 3 <= len(ticks) <= 7 and set(np.round(ticks, 9)) <= set(np.round(levels, 9))
+    assert [t.get_text() for t in bars[0].get_yticklabels()][:2] == ["0.1", "0.251"]
+    plt.close(ax.figure)
+    ax = surface.plot(colorbar=None)
+    assert ax.figure.axes == [ax]
+    plt.close(ax.figure)
+    with pytest.raises(TypeError, match="colorbar"):
+        surface.plot(colorbar=True)

@@ -533,7 +533,7 @@ class FunctionExercise(_Exercise):
     def _not_callable(self, type_name: str) -> CheckResult:
         return self._result(
             FAILED,
-            f"`{self.answer}` should be a function, but it is a {type_name}.",
+            f"`{self.answer}` should be a function, but it is {_a(type_name)}.",
             hint=f"Pass the function itself, without calling it: check({self.name!r}, {self.answer}).",
         )
 
@@ -719,7 +719,7 @@ class BehaviourExercise(_Exercise):
                 return self._result(
                     FAILED,
                     f"`{self.answer}` should be plain data (a number, a string, a list or a dict), "
-                    f"but it is a {answer.type_name}.",
+                    f"but it is {_a(answer.type_name)}.",
                     hint=self.hint,
                 )
             if answer is Ellipsis or answer is None:
@@ -748,6 +748,9 @@ class BehaviourExercise(_Exercise):
 
 def _source_of(answer) -> str | None:
     """The source of ``answer`` and of the notebook functions it calls (for ``forbidden``)."""
+    if not inspect.isfunction(answer):  # a builtin given as the answer (np.tanh, torch.tanh): its name
+        name = getattr(answer, "__name__", None)
+        return name if isinstance(name, str) and name.isidentifier() else None
     try:
         pieces, seen, todo = [], set(), [answer]
         while todo:
@@ -769,6 +772,11 @@ def _source_of(answer) -> str | None:
         return "\n\n".join(pieces) or None
     except (OSError, TypeError):
         return None
+
+
+def _a(noun: str) -> str:
+    """``noun`` with its article: "an int", "a list"."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def _called_names(source: str) -> set:

@@ -541,10 +541,10 @@ class LayerStatsRecorder(Callback):
     - ``"activation_mean"``: mean output of each activation module over the epoch's batches.
     - ``"dead_units"``: fraction of units whose output stayed at zero (:math:`|a| \le` ``dead_tol``)
       on every training sample of the epoch: a dead ReLU never passes a gradient.
-    - ``"saturated_units"`` (sigmoid, tanh, softsign): fraction of units saturated on every sample
-      of the epoch; a unit is saturated on a sample when its slope is below ``saturation_threshold``
-      of its largest slope, e.g. for the logistic :math:`4\sigma(z)(1-\sigma(z)) < 0.05`, i.e.
-      :math:`\sigma(z) < 0.013` or :math:`> 0.987`.
+    - ``"saturated_units"`` (sigmoid, tanh, softsign): fraction of units saturated most of the time,
+      on at least ``unit_share`` of the epoch's samples; a unit is saturated on a sample when its
+      slope is below ``saturation_threshold`` of its largest slope, e.g. for the logistic
+      :math:`4\sigma(z)(1-\sigma(z)) < 0.05`, i.e. :math:`\sigma(z) < 0.013` or :math:`> 0.987`.
     - ``"saturated_activations"``: fraction of all (sample, unit) activations that are saturated.
 
     A unit is a feature (dimension 1) of the activation's output: a neuron of a fully connected
@@ -555,6 +555,8 @@ class LayerStatsRecorder(Callback):
     Args:
         saturation_threshold: relative slope below which a unit counts as saturated (default 0.05).
         dead_tol: outputs with :math:`|a|` at most this are zero (default 0).
+        unit_share: share of its samples on which a unit must be saturated to count in
+            ``"saturated_units"`` (default 0.9; 1.0: saturated on every sample).
 
     Examples::
 
@@ -562,11 +564,11 @@ class LayerStatsRecorder(Callback):
         >>> # Trainer(model, loss_fn, opt, callbacks=[rec]).fit(...); rec.stats["grad_norm"]; rec.plot()
     """
 
-    def __init__(self, *, saturation_threshold: float = 0.05, dead_tol: float = 0.0) -> None:
-        if not 0 < saturation_threshold < 1 or dead_tol < 0:
-            raise ValueError(f"LayerStatsRecorder: need 0 < saturation_threshold < 1 and dead_tol >= 0, got "
-                             f"{saturation_threshold}, {dead_tol}")
-        self.saturation_threshold, self.dead_tol = saturation_threshold, dead_tol
+    def __init__(self, *, saturation_threshold: float = 0.05, dead_tol: float = 0.0, unit_share: float = 0.9) -> None:
+        if not 0 < saturation_threshold < 1 or dead_tol < 0 or not 0 < unit_share <= 1:
+            raise ValueError(f"LayerStatsRecorder: need 0 < saturation_threshold < 1, dead_tol >= 0 and "
+                             f"0 < unit_share <= 1, got {saturation_threshold}, {dead_tol}, {unit_share}")
+        self.saturation_threshold, self.dead_tol, self.unit_share = saturation_threshold, dead_tol, unit_share
         self.epochs: list[int] = []
         self.stats: dict[str, dict[str, list[float]]] = {
             "grad_norm": {}, "activation_mean": {}, "dead_units": {}, "saturated_units": {},
@@ -618,15 +620,14 @@ class LayerStatsRecorder(Callback):
             alive = (a.abs() > self.dead_tol).any(dim=1)
             if "sum" not in acc or acc["alive"].shape != alive.shape:
                 acc.update(sum=a.new_zeros(()), count=0, alive=torch.zeros_like(alive))
-                if slope_fn is not None:
-                    acc.update(saturated=a.new_zeros(()), unsaturated=torch.zeros_like(alive))
+                if slope_fn is not None:  # saturated samples per unit, and samples per unit
+                    acc.update(saturated=a.new_zeros(alive.shape), per_unit=0)
             acc["sum"] += a.sum()
             acc["count"] += a.numel()
             acc["alive"] |= alive
             if slope_fn is not None:
-                saturated = slope_fn(a) < self.saturation_threshold
-                acc["saturated"] += saturated.sum()
-                acc["unsaturated"] |= (~saturated).any(dim=1)
+                acc["saturated"] += (slope_fn(a) < self.saturation_threshold).sum(dim=1)
+                acc["per_unit"] += a.shape[1]
 
         return hook
 
@@ -658,7 +659,8 @@ class LayerStatsRecorder(Callback):
             values += [acc["sum"] / acc["count"], 1.0 - acc["alive"].float().mean()]
             if "saturated" in acc:
                 keys += [("saturated_units", name), ("saturated_activations", name)]
-                values += [1.0 - acc["unsaturated"].float().mean(), acc["saturated"] / acc["count"]]
+                share = acc["saturated"] / acc["per_unit"]  # per unit; 1e-6: float32 rounding of an exact share
+                values += [(share >= self.unit_share - 1e-6).float().mean(), acc["saturated"].sum() / acc["count"]]
         numbers = torch.stack([v.float().reshape(()) for v in values]).tolist() if values else []  # one sync
         n = len(self.epochs)
         for (stat, name), value in zip(keys, numbers):

@@ -86,6 +86,12 @@ class History(Mapping):
         return len(self.steps.get("step", ()))
 
     # --- recording ---------------------------------------------------------------------------------
+    def declare(self, *keys: str) -> None:
+        """Make sure each key exists (a new key gets NaN for the epochs already recorded), so that a run
+        stopped inside its first epoch still has ``history["train_loss"] == []``."""
+        for key in keys:
+            self._epochs.setdefault(key, [math.nan] * self.num_epochs)
+
     def append_epoch(self, **values: float) -> None:
         """Record one epoch; every key gets a value (a key seen for the first time is back-filled with NaN)."""
         n = self.num_epochs

@@ -313,6 +313,9 @@ class Trainer:
         else:
             fit_start = self.epoch
         train, val = self._prepare(train_data, val_data, batch_size, shuffle, resuming=resuming)
+        # the keys this call records, in their order, present from the start (empty until an epoch ends)
+        splits = ("train_", "val_") if val is not None else ("train_",)
+        self.history.declare("epoch", *(split + name for split in splits for name in ("loss", *self.metrics)), "lr")
         self.history.interrupted, self.history.stop_reason, self.should_stop = False, None, False
         self.fit_start_epoch, self.fit_end_epoch = fit_start, self.epoch + epochs
         error = None
@@ -1147,9 +1150,11 @@ def _check_batch(model, loss_fn, metrics, X, y, name, *, full_y=None, caller: st
                 try:
                     loss = loss_fn(y_hat, y)
                 except Exception as e:  # noqa: BLE001
-                    raise ValueError(
+                    error = TypeError if _is_dtype_error(e) else ValueError
+                    raise error(
                         f"{where}: loss_fn {_name(loss_fn)} cannot compare the model output of shape "
-                        f"{tuple(y_hat.shape)} with targets of shape {tuple(y.shape)} and dtype {y.dtype}. "
+                        f"{tuple(y_hat.shape)} with targets of shape {tuple(y.shape)} and dtype {y.dtype}."
+                        f"{_target_dtype_hint(loss_fn, y) if error is TypeError else ''} "
                         f"It said: {type(e).__name__}: {e}"
                     ) from e
             if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
@@ -1158,6 +1163,8 @@ def _check_batch(model, loss_fn, metrics, X, y, name, *, full_y=None, caller: st
                     f"{where}: loss_fn {_name(loss_fn)} returned {shape}, expected a single number (a 0-d tensor): "
                     "use reduction='mean'"
                 )
+            if y_hat.is_floating_point():
+                _check_loss_backward(loss_fn, y_hat, y, where)
             if getattr(loss_fn, "reduction", "mean") == "sum":
                 notice(f"{where}: loss_fn has reduction='sum'; the History's epoch losses assume a mean over the batch")
             for metric_name, fn in metrics.items():
@@ -1172,6 +1179,35 @@ def _check_batch(model, loss_fn, metrics, X, y, name, *, full_y=None, caller: st
                     raise ValueError(f"{where}: metric {metric_name!r} must return a single-number tensor, got {value!r}")
     finally:
         model.train(was_training)
+
+
+def _is_dtype_error(e: Exception) -> bool:
+    text = str(e).lower()
+    return isinstance(e, TypeError) or "dtype" in text or "expected scalar type" in text
+
+
+def _target_dtype_hint(loss_fn, y) -> str:
+    if _loss_kind(loss_fn) in _CLASS_INDEX_LOSSES:
+        return " Class-index targets must be int64: use y.long()."
+    return " Targets must be floating point like the model's output: use y.float()." if not y.is_floating_point() else ""
+
+
+def _check_loss_backward(loss_fn, y_hat, y, where) -> None:
+    """Differentiate the loss with respect to the model's output once (not the weights): some losses
+    accept targets of a wrong dtype in the forward pass and fail only in backward."""
+    with torch.enable_grad():
+        out = y_hat.detach().requires_grad_(True)
+        try:
+            loss = loss_fn(out.clone(), y)  # a non-leaf, like the model's output: in-place ops stay allowed
+            if isinstance(loss, torch.Tensor) and loss.requires_grad:
+                torch.autograd.grad(loss, out)
+        except Exception as e:  # noqa: BLE001
+            error = TypeError if _is_dtype_error(e) else ValueError
+            raise error(
+                f"{where}: the gradient of loss_fn {_name(loss_fn)} cannot be computed for model output "
+                f"{tuple(y_hat.shape)} {y_hat.dtype} and targets {tuple(y.shape)} {y.dtype}."
+                f"{_target_dtype_hint(loss_fn, y) if error is TypeError else ''} It said: {type(e).__name__}: {e}"
+            ) from e
 
 
 def _check_targets(loss_fn, y_hat, y, where, *, full_y=None) -> None:

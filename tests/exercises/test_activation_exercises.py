@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import nbcourse
 from nbcourse import activations as A
@@ -91,6 +92,12 @@ def test_tanh_itself_is_not_an_answer():
 
     result = check("activations/tanh-via-sigmoid", tanh_via_sigmoid, raise_on_failure=False)
     assert not result and "`np.tanh`" in result.message
+
+
+@pytest.mark.parametrize("builtin", [np.tanh, torch.tanh, math.tanh])
+def test_tanh_passed_itself_is_not_an_answer(builtin):
+    result = check("activations/tanh-via-sigmoid", builtin, raise_on_failure=False)
+    assert not result and "`tanh`" in result.message
 
 
 def test_the_math_module_gets_a_numpy_hint():

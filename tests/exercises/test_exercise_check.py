@@ -67,7 +67,8 @@ def test_the_stub_is_not_answered_not_a_traceback(demo_tests_dir):
 @pytest.mark.parametrize(
     "answer, words",
     [
-        (3, "should be a function, but it is a int"),
+        (3, "should be a function, but it is an int"),
+        ([2], "should be a function, but it is a list"),
         (lambda x: None, "Did you forget `return`?"),
         (lambda x: "two", "a number or an array of numbers was expected"),
         (lambda x: np.sum(2 * np.asarray(x)), "returned shape ()"),

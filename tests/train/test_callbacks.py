@@ -235,6 +235,25 @@ def test_saturated_sigmoid_units_and_activation_means():
     assert rec.stats["dead_units"]["layers.act1"] == [0.0]
 
 
+def test_sigmoid_with_huge_weights_is_saturated_almost_everywhere():
+    X, y = data()
+    model = MLP(6, (16,), 3, activation="sigmoid", seed=0)
+    with torch.no_grad():
+        model.layers.fc1.weight.mul_(1e4)  # |z| is huge except on a rare sample close to a unit's boundary
+    rec = LayerStatsRecorder()
+    trainer_with(rec, model=model).fit((X, y), epochs=1, batch_size=32)
+    assert rec.stats["saturated_units"]["layers.act1"] == [1.0]
+    assert rec.stats["saturated_activations"]["layers.act1"][0] > 0.99
+    strict = LayerStatsRecorder(unit_share=1.0)  # saturated on every sample: a unit near its boundary once fails
+    with torch.no_grad():
+        model.layers.fc1.bias.zero_()
+    X0 = torch.cat([X, torch.zeros(1, 6)])  # z = 0 on this sample: sigma'(0) is the largest slope
+    trainer_with(strict, model=model).fit((X0, torch.cat([y, y[:1]])), epochs=1, batch_size=97)
+    assert strict.stats["saturated_units"]["layers.act1"] == [0.0]
+    with pytest.raises(ValueError, match="unit_share"):
+        LayerStatsRecorder(unit_share=0.0)
+
+
 def test_gradient_norm_matches_autograd_on_one_full_batch():
     X, y = data()
     model = MLP(6, (8,), 3, activation="tanh", seed=3)

@@ -253,6 +253,8 @@ def _fit(loss=None, model=None, data=None, **kwargs):
     ("length mismatch", ValueError, ["101 inputs", "90 targets"]),
     ("loss that fails", ValueError, ["loss_fn", "(8, 3)", "(8,)"]),
     ("not data", TypeError, ["train_data"]),
+    ("int32 class labels", TypeError, ["CrossEntropyLoss", "int32", "y.long()"]),
+    ("integer targets fail only in backward", TypeError, ["HuberLoss", "int64", "y.float()"]),
 ])
 def test_clear_errors_before_training(case, error, words):
     X, y = make_data()
@@ -274,6 +276,9 @@ def test_clear_errors_before_training(case, error, words):
         "length mismatch": lambda: _fit(data=(X, y[:90])),
         "loss that fails": lambda: _fit(loss=lambda y_hat, target: y_hat @ target.float()),
         "not data": lambda: _fit(data="digits"),
+        "int32 class labels": lambda: _fit(data=(X, y.int())),
+        "integer targets fail only in backward": lambda: _fit(loss=nn.HuberLoss(), model=MLP(6, (8,), 1, seed=0),
+                                                              data=(X, y.unsqueeze(1))),
     }
     with pytest.raises(error) as info:
         calls[case]()
@@ -401,10 +406,10 @@ def test_nan_found_once_per_epoch_restores_weights_and_optimizer_state():
     X, y = make_data()
     calls = {"n": 0}
 
-    def flaky_loss(y_hat, target):  # NaN at the 3rd step of epoch 2 (call 1 is the check before training)
+    def flaky_loss(y_hat, target):  # NaN at the 3rd step of epoch 2 (calls 1, 2: the checks before training)
         calls["n"] += 1
         loss = nn.functional.cross_entropy(y_hat, target)
-        return loss * float("nan") if calls["n"] == 1 + 7 + 3 else loss
+        return loss * float("nan") if calls["n"] == 2 + 7 + 3 else loss
 
     model = MLP(6, (16,), 3, seed=1)
     keep, keep_opt = KeepWeights(), KeepOptimizer()
@@ -441,6 +446,25 @@ def test_nan_with_on_nonfinite_stop_returns_the_history():
 
 
 # --- interrupts, checkpoints, resume ----------------------------------------------------------------
+
+def test_an_interrupt_in_the_first_epoch_returns_a_history_with_empty_lists():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, y = make_data()
+    trainer = make_trainer(metrics="accuracy", callbacks=[RaiseAt(3)])
+    with pytest.warns(TrainerNotice, match="interrupted during epoch 1 after step 3"):
+        history = trainer.fit((X, y), (X[:20], y[:20]), epochs=3, batch_size=16)
+    assert history.interrupted and history.num_steps == 3
+    assert list(history) == ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"]
+    assert history["train_loss"] == [] and history["val_loss"] == [] and dict(history)["lr"] == []
+    fig, axes = history.plot()
+    assert axes[0].get_xlabel() == "epoch"
+    trainer.callbacks.clear()
+    trainer.fit((X, y), (X[:20], y[:20]), epochs=1, batch_size=16)
+    assert all(len(history[k]) == 1 for k in history)
+    matplotlib.pyplot.close(fig)
+
 
 def test_keyboard_interrupt_returns_the_history_and_fit_continues_exactly():
     X, y = make_data()
