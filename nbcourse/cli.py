@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(submission, exercise, points, max_points, message) and a markdown feedback file per "
                     "submission in a 'feedback' folder next to the CSV.",
     )
-    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submitted .ipynb files")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help="submitted .ipynb files, or folders (every .ipynb under them)")
     grade.add_argument("--out", required=True, metavar="CSV", help="the grade sheet to write")
     grade.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
                        help="submissions graded at once, each in its own process and kernel (default 1)")
@@ -109,6 +110,12 @@ def _release(args) -> int:
 
 def _grade(args) -> int:
     from nbcourse.exercises._grade import grade, write_csv
+
+    out = Path(args.out)
+    if out.is_dir() or args.out.endswith(("/", "\\")):
+        print(f"nbcourse grade: --out is the grade sheet, a CSV file, but {args.out!r} is a folder; "
+              f"write e.g. --out {str(out / 'grades.csv')!r}", file=sys.stderr)
+        return 2
 
     def progress(done, total, report):
         if not args.quiet:

@@ -458,7 +458,7 @@ def grade(submissions, *, jobs: int = 1, timeout: float = 60.0, tests=None, exer
     """Grade notebooks; return one :class:`SubmissionReport` per submission, in order.
 
     Args:
-        submissions: paths of submitted notebooks.
+        submissions: paths of submitted notebooks, or folders (every ``.ipynb`` under them).
         jobs: how many submissions to grade at once (separate processes, one kernel each).
         timeout: seconds each cell may run (and each exercise's answer may take).
         tests: folders of private exercise files (see :func:`nbcourse.exercises.load_tests`).
@@ -471,7 +471,16 @@ def grade(submissions, *, jobs: int = 1, timeout: float = 60.0, tests=None, exer
         ValueError: misuse (no submissions, jobs < 1, a missing file, an unknown exercise,
             a tests folder that does not exist).
     """
-    paths = [Path(p) for p in submissions]
+    paths = []
+    for p in map(Path, submissions):  # a folder stands for every notebook under it
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*.ipynb")  # not .ipynb_checkpoints/ nor other hidden folders
+                           if not any(part.startswith(".") for part in q.relative_to(p).parts))
+            if not found:
+                raise ValueError(f"grade: the folder {str(p)!r} holds no .ipynb file")
+            paths += found
+        else:
+            paths.append(p)
     if not paths:
         raise ValueError("grade: no submissions given")
     if not isinstance(jobs, int) or jobs < 1:

@@ -137,6 +137,8 @@ class LRScheduler(Callback):
         if getattr(self.scheduler, "optimizer", trainer.optimizer) is not trainer.optimizer:
             raise ValueError("LRScheduler: the scheduler was built on another optimizer than the trainer's; "
                              "build it as Scheduler(trainer.optimizer, ...)")
+        if self._plateau and self.interval == "epoch":
+            _check_validation(trainer, self.monitor, "LRScheduler(ReduceLROnPlateau)")
 
     def on_batch_end(self, trainer) -> None:
         if self.interval == "step":
@@ -155,6 +157,14 @@ class LRScheduler(Callback):
 
     def load_state_dict(self, state: dict) -> None:
         self.scheduler.load_state_dict(state["scheduler"])
+
+
+def _check_validation(trainer, monitor: str, who: str) -> None:
+    """Before training: a ``val_*`` key needs ``val_data`` (fit declares the keys it will record)."""
+    history = trainer.history
+    if monitor.startswith("val_") and "val_loss" not in history and "train_loss" in history:
+        raise ValueError(f"{who}: monitors {monitor!r}, but fit got no val_data; pass val_data=(X_val, y_val) "
+                         f"or monitor a training key such as 'train_loss'")
 
 
 class AnnealLR(Callback):
@@ -273,6 +283,9 @@ class EarlyStopping(Callback):
         if self.mode == "min":
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
+
+    def on_fit_start(self, trainer) -> None:
+        _check_validation(trainer, self.monitor, "EarlyStopping")
 
     def on_epoch_end(self, trainer) -> None:
         if self.monitor not in trainer.history:

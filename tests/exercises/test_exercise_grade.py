@@ -355,6 +355,34 @@ def test_misuse_exits_two_with_a_message(tmp_path, capsys, demo_notebook, args, 
     assert not (tmp_path / "g.csv").exists()
 
 
+def test_out_must_be_a_file_and_a_folder_must_hold_notebooks(tmp_path, capsys, demo_notebook):
+    nb = tmp_path / "nb.ipynb"
+    nbformat.write(demo_notebook(), nb)
+    assert main(["grade", str(nb), "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["grade", str(empty), "--out", str(tmp_path / "g.csv")]) == 2
+    assert "holds no .ipynb file" in capsys.readouterr().err
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_a_folder_of_submissions_is_graded_notebook_by_notebook(tmp_path, demo_notebook, demo_tests_dir):
+    folder = tmp_path / "submissions"
+    (folder / "alice").mkdir(parents=True)
+    (folder / ".ipynb_checkpoints").mkdir()
+    nbformat.write(demo_notebook(), folder / "alice" / "nb.ipynb")
+    (folder / "bob.ipynb").write_text("{not json")
+    nbformat.write(demo_notebook(), folder / ".ipynb_checkpoints" / "nb-checkpoint.ipynb")
+    out = tmp_path / "g.csv"
+    assert main(["grade", str(folder), "--out", str(out), "--tests", str(demo_tests_dir), "--quiet"]) == 0
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {Path(r["submission"]).name for r in rows} == {"nb.ipynb", "bob.ipynb"}
+    assert all(r["points"] == r["max_points"] for r in rows if r["submission"].endswith("nb.ipynb"))
+    assert all(r["points"] == "0" for r in rows if r["submission"].endswith("bob.ipynb"))
+
+
 def test_cli_lists_exercises(capsys):
     assert main(["exercises", "activations"]) == 0
     out = capsys.readouterr().out

@@ -168,3 +168,15 @@ def test_cli_release_misuse(tmp_path, capsys):
     nbformat.write(bad, tmp_path / "bad.ipynb")
     assert main(["release", str(tmp_path / "bad.ipynb"), "--out", str(tmp_path / "o")]) == 1
     assert "never closed" in capsys.readouterr().err
+
+
+def test_python_dash_m_nbcourse_is_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "nbcourse", "exercises", "activations"], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0 and "activations/sigmoid-grad" in run.stdout
+    misuse = subprocess.run([sys.executable, "-m", "nbcourse", "release", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert misuse.returncode == 2 and "required" in misuse.stderr

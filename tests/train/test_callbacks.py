@@ -102,8 +102,17 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert "early stopping" in history.stop_reason
     restored = trainer.model.state_dict()
     assert all(torch.equal(restored[k], keep.states[best_epoch][k]) for k in restored)
+    untouched = trainer_with(EarlyStopping())
+    before = {k: v.clone() for k, v in untouched.model.state_dict().items()}
     with pytest.raises(ValueError, match="val_data"):
-        trainer_with(EarlyStopping()).fit((X, y), epochs=2, batch_size=32)
+        untouched.fit((X, y), epochs=2, batch_size=32)
+    assert untouched.step == 0, "the missing validation data is found before training"
+    assert all(torch.equal(before[k], v) for k, v in untouched.model.state_dict().items())
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(untouched.optimizer)
+    untouched.callbacks[:] = [LRScheduler(plateau)]
+    with pytest.raises(ValueError, match="ReduceLROnPlateau.*val_data"):
+        untouched.fit((X, y), epochs=2, batch_size=32)
+    assert untouched.step == 0
 
 
 def test_gradient_clipping_bounds_the_norm():
