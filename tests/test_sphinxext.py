@@ -12,13 +12,17 @@ from nbcourse.widgets import BOOK_BUILD_ENV, book_build
 
 
 def test_setup_marks_the_build_and_checks_pages_when_done(monkeypatch):
-    monkeypatch.delenv(BOOK_BUILD_ENV, raising=False)
+    # setenv (not delenv) so that monkeypatch restores the variable's absence afterwards: setup() sets
+    # it for the whole process, and a leak would silence the progress bars of later tests
+    monkeypatch.setenv(BOOK_BUILD_ENV, "0")
     assert not book_build()
     connected = []
     app = SimpleNamespace(connect=lambda event, handler: connected.append((event, handler)))
     meta = sphinxext.setup(app)
     assert os.environ[BOOK_BUILD_ENV] == "1" and book_build()
-    assert connected == [("build-finished", sphinxext._check_page_weight)]
+    assert connected == [("config-inited", sphinxext._use_local_mathjax),
+                         ("build-finished", sphinxext._copy_local_mathjax),
+                         ("build-finished", sphinxext._check_page_weight)]
     assert meta["parallel_read_safe"] and meta["version"]
 
 
@@ -44,3 +48,23 @@ def test_heavy_pages_are_found_and_reported(tmp_path, monkeypatch):
 def test_book_build_reads_the_variable(monkeypatch, value, expected):
     monkeypatch.setenv(BOOK_BUILD_ENV, value)
     assert book_build() is expected
+
+
+def test_mathjax_is_served_from_the_book(tmp_path):
+    source = sphinxext.local_mathjax()
+    assert source is not None, "sphinx-mathjax-offline (requirements.txt) holds MathJax 3"
+    config = SimpleNamespace(mathjax_path="https://cdn.example/mathjax.js")
+    sphinxext._use_local_mathjax(None, config)
+    assert config.mathjax_path == "mathjax/tex-chtml.js"
+
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    sphinxext._copy_local_mathjax(app, None)
+    served = tmp_path / "_static" / "mathjax"
+    assert (served / "tex-chtml.js").read_bytes() == (source / "tex-chtml.js").read_bytes()
+    assert any((served / "output/chtml/fonts/woff-v2").glob("*.woff"))
+    assert (served / "input/tex/extensions/boldsymbol.js").is_file()
+    assert not (served / "tex-svg.js").exists(), "only what the book needs is copied"
+
+    empty = tmp_path / "failed"
+    sphinxext._copy_local_mathjax(SimpleNamespace(outdir=str(empty), builder=app.builder), RuntimeError("failed"))
+    assert not empty.exists()
