@@ -721,7 +721,7 @@ class _Swish(Activation):
 
     :math:`\beta` is a constant or learnt (``Swish(learnable=True)``). With :math:`\beta = 0` Swish
     is the line :math:`z/2`; as :math:`\beta \to \infty` it becomes the ReLU. The derivative is
-    evaluated as :math:`\sigma + \beta\,(S - \sigma S)`, the same expression regrouped so that no
+    evaluated as :math:`\sigma - \beta\sigma S + \beta S`, the same expression regrouped so that no
     product overflows for large :math:`|z|`.
 
     Args:
@@ -754,8 +754,16 @@ class _Swish(Activation):
     def _grad(self, z, value, *, beta):
         s = self._sigmoid_beta_z(z, beta)  # σ(βz)
         S = z * s if value is None else value
-        # σ + β(1 - σ)S, with (1 - σ)S computed as S - σS: one fused pass instead of two
-        return _scale_(torch.addcmul(S, s, S, value=-1.0), beta).add_(s)
+        if not isinstance(beta, float):  # a tensor β (learnable) cannot be addcmul's scalar factor
+            return torch.addcmul(S, s, S, value=-1.0).mul_(beta).add_(s)  # β(S - σS) + σ
+        # σ - βσS + βS, no term overflows. Speed: σ - βσS is written over σ (out=s) because filling
+        # a fresh tensor costs about twice an in-place pass here (benches/bench_activations.py);
+        # addcmul_ would do the same but has no batching rule under torch.func.vmap.
+        try:
+            d = torch.addcmul(s, s, S, value=-beta, out=s)
+        except RuntimeError:  # inside torch.func.vmap, which has no out= variants
+            d = torch.addcmul(s, s, S, value=-beta)
+        return d.add_(S, alpha=beta)
 
     def _grad_beta(self, z, value, *, beta):
         s = self._sigmoid_beta_z(z, beta)
