@@ -901,15 +901,19 @@ class Trainer:
         for fn in self._events.get(event, ()):
             fn(self)
 
+    def _as_tensor(self, value, what: str) -> torch.Tensor:
+        """``value`` as a tensor (numpy floats take the model's dtype); ``what`` starts the error message."""
+        if isinstance(value, np.ndarray):
+            value = torch.as_tensor(value)
+            if value.is_floating_point():
+                value = value.to(_param_dtype(self.model))
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{what} {type(value).__name__}, expected a tensor or numpy array"
+                            + (" (convert a list with torch.tensor(...))" if isinstance(value, (list, tuple)) else ""))
+        return value
+
     def _as_inputs(self, X, name: str, *, caller: str = "Trainer.fit") -> torch.Tensor:
-        if isinstance(X, np.ndarray):
-            X = torch.as_tensor(X)
-            if X.is_floating_point():
-                X = X.to(_param_dtype(self.model))
-        if not isinstance(X, torch.Tensor):
-            raise TypeError(f"{caller}: argument {name!r} got {type(X).__name__}, expected a tensor or numpy array"
-                            + (" (convert a list with torch.tensor(...))" if isinstance(X, (list, tuple)) else ""))
-        X = X.to(self.device)
+        X = self._as_tensor(X, f"{caller}: argument {name!r} got").to(self.device)
         if self.channels_last and X.ndim == 4:
             X = X.contiguous(memory_format=torch.channels_last)
         return X
@@ -931,13 +935,7 @@ class Trainer:
                 raise ValueError(f"{caller}: {name} is a sequence of {len(data)} items, expected a pair (X, y)")
             X, y = data
             X = self._as_inputs(X, f"{name}[0] (X)", caller=caller)
-            if isinstance(y, np.ndarray):
-                y = torch.as_tensor(y)
-                if y.is_floating_point():
-                    y = y.to(_param_dtype(self.model))
-            if not isinstance(y, torch.Tensor):
-                raise TypeError(f"{caller}: {name}[1] (y) is {type(y).__name__}, expected a tensor or numpy array"
-                                + (" (convert a list with torch.tensor(...))" if isinstance(y, (list, tuple)) else ""))
+            y = self._as_tensor(y, f"{caller}: {name}[1] (y) is")
             if len(X) != len(y):
                 raise ValueError(f"{caller}: {name} has {len(X)} inputs but {len(y)} targets; they must match")
             if len(X) == 0:
