@@ -34,6 +34,9 @@ Example::
     ...            "val_loss":   [0.10 + 2.2 * 0.8 ** e for e in epochs]}
     >>> nbcourse.diagnose(history).kind
     'good-fit'
+
+The figures (:func:`~nbcourse.figures.babysitting.plot_learning_curves`) are in
+:mod:`nbcourse.figures.babysitting`.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from nbcourse._arrays import describe
 
 __all__ = [
     "Diagnosis", "diagnose", "KINDS", "MIN_EPOCHS", "THRESHOLDS", "MissingCurveError",
-    "plot_learning_curves", "example_curves", "quiz_curves", "Recipe", "RECIPES", "run_case",
+    "example_curves", "quiz_curves", "Recipe", "RECIPES", "run_case",
 ]
 
 #: The kinds :func:`diagnose` can return, in the order its rules are tried.
@@ -380,55 +383,6 @@ def diagnose(history: Mapping[str, Any]) -> Diagnosis:
         f"Both losses fell and levelled off, the training loss at {_fmt(t_end)} and the "
         f"validation loss at {_fmt(v_end)}, a small gap of {_fmt(gap)} ({_pct(abs(gap) / S)} of "
         f"the starting loss {_fmt(S)})."))
-
-
-# ----------------------------------------------------------------------------- plotting
-
-def plot_learning_curves(history: Mapping[str, Any], *, metric: str | None = None, ax=None,
-                         title: str | None = None, log: bool = False):
-    """Draw a run's training and validation curves on one axis.
-
-    Args:
-        history: a History or mapping with ``"train_loss"`` and ``"val_loss"`` (or, with
-            ``metric="acc"``, ``"train_acc"`` and ``"val_acc"``).
-        metric: ``None`` (default) for the loss, or a metric's name as stored in the history
-            without its ``train_``/``val_`` prefix (for example ``"acc"``).
-        ax: the matplotlib axes to draw on (default: a new figure's).
-        title: the axes' title (default: the diagnosis, for loss curves).
-        log: draw the y axis on a log scale (default False).
-
-    Returns:
-        the matplotlib axes.
-
-    Example::
-
-        >>> ax = plot_learning_curves({"train_loss": [2, 1, .6, .5, .45], "val_loss": [2, 1.1, .7, .6, .6]})
-    """
-    import matplotlib.pyplot as plt
-
-    name = "loss" if metric is None else metric
-    keys = (f"train_{name}", f"val_{name}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.2))
-    for key, colour, label in zip(keys, ("C0", "C1"), ("training", "validation")):
-        if key not in history:
-            raise MissingCurveError(f"plot_learning_curves: history has no '{key}' "
-                                    f"(keys: {sorted(map(str, history.keys()))})")
-        values = np.asarray([float(x) for x in history[key]])
-        ax.plot(np.arange(1, values.size + 1), values, color=colour, label=label)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss" if metric is None else name)
-    if log:
-        ax.set_yscale("log")
-    if title is None and metric is None:
-        try:
-            title = diagnose(history).kind
-        except ValueError:
-            title = None
-    if title:
-        ax.set_title(title)
-    ax.legend(frameon=False)
-    return ax
 
 
 # ----------------------------------------------------------------------------- synthetic curves

@@ -22,8 +22,10 @@ saddle points, and a few starting points and learning rates that show its charac
 trained model on the plane spanned by two random, filter-normalised directions through its parameters
 (Li, Xu, Taylor, Studer and Goldstein, *Visualizing the Loss Landscape of Neural Nets*, NeurIPS 2018).
 
-**Drawing.**  :func:`plot_surface` draws a surface's contour map; :func:`plot_descent` is the chapter's
-interactive figure (a surface, a start, a learning rate and an optimiser; the path and the loss over steps).
+**Drawing.**  The figures of these surfaces live in :mod:`nbcourse.figures.landscape`
+(:func:`~nbcourse.figures.landscape.plot_surface`, :func:`~nbcourse.figures.landscape.plot_descent` and the
+page's explorer); this module imports no plotting library.  :meth:`LossSurface2D.plot` imports matplotlib
+only when called.
 
 Examples::
 
@@ -51,7 +53,6 @@ from nbcourse._arrays import describe, from_tensor, to_tensor
 __all__ = [
     "Surface", "SURFACES", "Convex", "LocalMinima", "Saddle", "Plateau", "Ravine", "Cliff",
     "random_directions", "loss_surface_2d", "LossSurface2D",
-    "plot_surface", "plot_descent", "OPTIMISERS",
 ]
 
 
@@ -654,189 +655,3 @@ def loss_surface_2d(model: torch.nn.Module, loss_fn: Callable[[torch.Tensor, tor
     finally:
         model.train(was_training)
     return LossSurface2D(alpha=alphas, beta=betas, loss=loss)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# drawing the model surfaces
-# ---------------------------------------------------------------------------------------------------------
-
-#: The optimisers of the interactive figure: label -> whether the gradient is noisy.
-OPTIMISERS: dict[str, bool] = {"batch GD": False, "SGD (noisy gradient)": True}
-
-# one colour per optimiser, the same in every figure of the chapter
-_PATH_COLOURS = {False: "#1f4e9c", True: "#e8710a"}
-
-
-def _surface(surface: Surface | str, where: str) -> Surface:
-    if isinstance(surface, Surface):
-        return surface
-    if isinstance(surface, str) and surface in SURFACES:
-        return SURFACES[surface]
-    raise ValueError(f"{where}: argument 'surface' got {surface!r}, expected one of {list(SURFACES)} or a Surface")
-
-
-def plot_surface(surface: Surface | str, *, ax: Any = None, resolution: int = 121, levels: int = 24,
-                 filled: bool = True, mark: bool = True) -> Any:
-    """Draw the contour map of a surface over its domain, with its minima (stars) and saddles (crosses).
-
-    Args:
-        surface: a :class:`Surface` or its name in :data:`SURFACES`.
-        ax: the matplotlib axes to draw on. Default: a new figure's axes.
-        resolution: grid points per side. Default: 121
-        levels: the number of contour levels (evenly spaced in loss). Default: 24
-        filled: fill between the contours (else lines only). Default: True
-        mark: mark the minima and saddle points. Default: True
-
-    Returns:
-        the axes.
-
-    Examples::
-
-        >>> import matplotlib.pyplot as plt
-        >>> ax = plot_surface("ravine", resolution=41)
-        >>> ax.get_xlabel()
-        'w₁'
-        >>> plt.close(ax.figure)
-    """
-    import matplotlib.pyplot as plt
-
-    s = _surface(surface, "plot_surface")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4))
-    W1, W2, F = s.grid(resolution)
-    # levels spaced like squares: near a minimum, where f grows like the squared distance, the contours are
-    # then evenly spaced, and the steep parts do not eat every level
-    lv = F.min() + (F.max() - F.min()) * np.linspace(0.0, 1.0, levels + 1) ** 2
-    if filled:
-        ax.contourf(W1, W2, F, levels=lv, cmap="viridis", alpha=0.45)
-    ax.contour(W1, W2, F, levels=lv, colors="0.3", linewidths=0.5, alpha=0.7)
-    if mark:
-        for k, p in enumerate(s.minima):
-            ax.plot(*p, marker="*", ms=13, color="#2ca02c", mec="k", mew=0.6, ls="none",
-                    label="minimum" if k == 0 else None, zorder=4)
-        for k, p in enumerate(s.saddles):
-            ax.plot(*p, marker="X", ms=9, color="#9467bd", mec="k", mew=0.6, ls="none",
-                    label="saddle point" if k == 0 else None, zorder=4)
-    (x0, x1), (y0, y1) = s.domain
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_xlabel("w₁")      # plain text, not mathtext: the book draws this figure many times
-    ax.set_ylabel("w₂")
-    ax.set_aspect("equal", adjustable="box")
-    return ax
-
-
-def plot_descent(surface: str = "convex", start: str = "A", lr: str = "medium",
-                 optimiser: str = "batch GD", *, seed: int = 0) -> Any:
-    """The chapter's interactive figure: a descent path on a surface's contour map, and its loss over steps.
-
-    Args:
-        surface: a name in :data:`SURFACES`. Default: ``"convex"``
-        start: a key of the surface's ``starts``, ``"A"`` or ``"B"``. Default: ``"A"``
-        lr: ``"small"``, ``"medium"`` or ``"large"``: a key of the surface's ``learning_rates``.
-            Default: ``"medium"``
-        optimiser: a key of :data:`OPTIMISERS`: ``"batch GD"`` (the exact gradient) or
-            ``"SGD (noisy gradient)"`` (Gaussian noise of the surface's ``noise`` added to it).
-            Default: ``"batch GD"``
-        seed: seeds the gradient noise. Default: 0
-
-    Returns:
-        a matplotlib Figure with two axes: the path on the contour map, the loss against the step.
-
-    Examples::
-
-        >>> import matplotlib.pyplot as plt
-        >>> fig = plot_descent("saddle", start="A", lr="medium")
-        >>> len(fig.axes)
-        2
-        >>> plt.close(fig)
-    """
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-
-    from nbcourse.descent import descend
-
-    where = "plot_descent"
-    s = _surface(surface, where)
-    for name, value, allowed in (("start", start, s.starts), ("lr", lr, s.learning_rates), ("optimiser", optimiser, OPTIMISERS)):
-        if value not in allowed:
-            raise ValueError(f"{where}: argument {name!r} got {value!r}, expected one of {list(allowed)}")
-    noisy = OPTIMISERS[optimiser]
-    alpha = s.learning_rates[lr]
-    run = descend(s, s.starts[start], lr=alpha, steps=s.steps, noise=s.noise if noisy else 0.0, seed=seed)
-    colour = _PATH_COLOURS[noisy]
-
-    fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(8.6, 3.7), width_ratios=(1.15, 1.0))
-    plot_surface(s, ax=ax, resolution=81, levels=20)
-    for key, p in s.starts.items():
-        ax.annotate(key, p, xytext=(4, 4), textcoords="offset points", fontsize=9,
-                    color="k" if key == start else "0.45", fontweight="bold" if key == start else "normal")
-        if key != start:
-            ax.plot(*p, "o", ms=4, color="0.45", zorder=3)
-    ax.plot(run.params[:, 0], run.params[:, 1], "-o", color=colour, ms=2.5, lw=1.2, zorder=5)
-    ax.plot(*run.params[0], "o", ms=7, color="#d62728", mec="k", zorder=6, label="start")
-    ax.legend(loc="lower right", fontsize=7, framealpha=0.85)
-    ax.set_title(f"{s.name}: {optimiser}, learning rate {alpha:g}", fontsize=10)
-
-    # the loss above the lowest minimum, on a log scale: straight lines are steady (linear) convergence
-    best = min(float(s(np.array(p))) for p in s.minima)
-    floor = 1e-6
-    gap = np.clip(run.loss - best, floor, None)
-    steps = np.arange(run.steps + 1)
-    ax_loss.semilogy(steps, gap, color=colour, lw=1.5)
-    marks = [(float(s(np.array(p))) - best, "#2ca02c", "a local minimum") for p in s.minima[1:]]
-    marks += [(float(s(np.array(p))) - best, "#9467bd", "a saddle point") for p in s.saddles]
-    for level, c, label in marks:
-        if level > floor:
-            ax_loss.axhline(level, color=c, ls="--", lw=1, label=label)
-    F = s.grid(41)[2]
-    ax_loss.set_ylim(floor / 2, 5 * (float(F.max()) - best))
-    ax_loss.set_xlim(0, run.steps)
-    ax_loss.set_xlabel("step t")
-    ax_loss.set_ylabel("loss above the best minimum, log scale")
-    # plain tick labels and no minor ticks: the default 10^k labels go through slow mathtext
-    ax_loss.yaxis.set_major_locator(matplotlib.ticker.LogLocator(numticks=5))
-    ax_loss.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.0e"))
-    ax_loss.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    final = run.loss[-1]
-    verdict = "diverged" if np.any(run.diverged) else f"final loss {final:.3g}"
-    ax_loss.set_title(f"loss over {run.steps} steps: {verdict}", fontsize=10)
-    if any(level > floor for level, *_ in marks):
-        ax_loss.legend(loc="upper right", fontsize=7)
-    ax_loss.grid(alpha=0.3)
-    # fixed margins rather than tight_layout: every frame has the same layout, and drawing is twice as fast
-    for a in (ax, ax_loss):              # few ticks: each one costs drawing time in the book's many frames
-        a.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
-    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
-    fig.subplots_adjust(left=0.075, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
-    return fig
-
-
-def _register(factory):
-    # registering needs nbcourse.widgets; imported here so that importing this module stays light
-    from nbcourse.widgets import register
-
-    return register(factory)
-
-
-@_register
-def descent_explorer():
-    """The interactive figure of the optimisation-landscape page: :func:`plot_descent` over every surface,
-    start, learning rate and optimiser (72 frames in the book).
-
-    Examples::
-
-        >>> view = descent_explorer()
-        >>> len(view.combinations())
-        72
-    """
-    from nbcourse.widgets import Options, interactive
-
-    return interactive(
-        plot_descent,
-        surface=Options(list(SURFACES), label="surface"),
-        start=Options(["A", "B"], label="start"),
-        lr=Options(["small", "medium", "large"], label="learning rate"),
-        optimiser=Options(list(OPTIMISERS), label="optimiser"),
-        title="Gradient descent on the lecture's landscapes",
-    )

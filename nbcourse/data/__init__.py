@@ -12,3 +12,10 @@ from nbcourse.data.imbalance import flip_labels, make_imbalanced  # noqa: E402,F
 # scikit-learn's 8x8 digits as split, standardised tensors; MNIST-style IDX files read from disk
 from nbcourse.data.digits import load_digits  # noqa: E402,F401
 from nbcourse.data.idx import load_idx, load_mnist, read_idx  # noqa: E402,F401
+
+__all__ = [
+    "LINE_SIZES", "make_line", "make_duplicated",
+    "flip_labels", "make_imbalanced",
+    "load_digits",
+    "load_idx", "load_mnist", "read_idx",
+]

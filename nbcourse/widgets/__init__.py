@@ -105,19 +105,23 @@ live ipywidgets view), ``view.resolve(...)`` / ``view.available(...)`` (the choi
 
 A chapter's interactive figure, step by step
 --------------------------------------------
-1. Write the figure function in the package (``nbcourse/<topic>.py``), with defaults, returning
-   the figure; test it like any function.
-2. Add a factory decorated with :func:`register` that returns ``interactive(...)``; then
-   ``tests/test_widgets.py`` draws its whole grid and holds it to the budgets.
-3. In the notebook, a cell marked for nbval ends with the factory's call::
+This package knows no chapter: the course's figures live in :mod:`nbcourse.figures`, one module per
+topic, beside the algorithm they draw (which imports neither matplotlib nor this package).
+
+1. Write the figure function in ``nbcourse/figures/<topic>.py``, with defaults, returning the
+   figure; test it like any function (``tests/figures/test_<topic>.py``).
+2. In the same module, add an explorer: a function without arguments, decorated with
+   :func:`register`, that returns ``interactive(...)``; list both in the module's ``__all__``.
+   ``tests/test_widgets.py`` draws every registered explorer across its whole grid.
+3. In the notebook, a cell marked for nbval ends with the explorer's call::
 
        # NBVAL_IGNORE_OUTPUT
-       from nbcourse.widgets import activation_explorer
+       from nbcourse.figures.activations import activation_explorer
        activation_explorer()
 
-Figures that the package itself declares are registered with :func:`register` (a factory that
-returns an :class:`Interactive`); ``tests/test_widgets.py`` drives every registered widget across
-its whole grid. The first one is :func:`activation_explorer`.
+:func:`registered` imports every public module of :mod:`nbcourse` (which registers their
+explorers) and returns the factories by qualified name, e.g.
+``"nbcourse.figures.activations.activation_explorer"``.
 """
 
 from __future__ import annotations
@@ -134,7 +138,6 @@ from nbcourse.widgets._core import (
     registered,
 )
 from nbcourse.widgets.drag import DraggablePoint, draggable_point
-from nbcourse.widgets.explorers import activation_explorer, activation_figure
 
 __all__ = [
     "BOOK_BUILD_ENV",
@@ -143,8 +146,6 @@ __all__ = [
     "Options",
     "Points",
     "Range",
-    "activation_explorer",
-    "activation_figure",
     "book_build",
     "draggable_point",
     "interactive",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
-from nbcourse.widgets._core import Points
+from nbcourse.widgets._choices import Points
 
 if TYPE_CHECKING:  # pragma: no cover
     from nbcourse.widgets._core import Frame, Interactive

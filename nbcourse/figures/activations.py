@@ -1,7 +1,7 @@
-r"""Interactive figures that the package declares (each registered, so tests draw its whole grid).
+r"""Figures of the activation-function pages.
 
-:func:`activation_explorer` is the *Activation functions at a glance* page's explorer: pick an
-activation of :mod:`nbcourse.activations` and its parameter where it has one, and see the function
+:func:`activation_figure` draws one activation and its derivative; :func:`activation_explorer` is the
+*Activation functions at a glance* page's explorer: pick an activation of :mod:`nbcourse.activations` and its parameter where it has one, and see the function
 and its derivative with the flat regions shaded, where little or no gradient flows back.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nbcourse.widgets._core import Interactive, Options, interactive, register
+from nbcourse.widgets import Interactive, Options, interactive, register
 
 __all__ = ["EXPLORER_PARAMETERS", "activation_explorer", "activation_figure", "flat_regions"]
 
