@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import nbcourse
-from nbcourse.babysitting import KINDS, MIN_EPOCHS, Diagnosis, MissingCurveError, diagnose, plot_learning_curves
+from nbcourse.babysitting import KINDS, MIN_EPOCHS, Diagnosis, MissingCurveError, diagnose
 
 E = np.arange(60, dtype=np.float64)
 
@@ -190,19 +190,6 @@ def test_diagnosis_prints_kind_and_reason():
     assert str(d).startswith("good-fit: ")
     assert set(KINDS) == {"too-few-epochs", "val-too-small", "overfit", "underfit-undertrained",
                           "train-too-small", "underfit-capacity", "good-fit"}
-
-
-def test_plot_learning_curves_titles_with_the_diagnosis():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    train, val = CASES["overfit"][0]
-    ax = plot_learning_curves({"train_loss": train, "val_loss": val})
-    assert ax.get_title() == "overfit" and ax.get_xlabel() == "epoch" and len(ax.lines) == 2
-    with pytest.raises(KeyError, match="train_acc"):
-        plot_learning_curves({"train_loss": train, "val_loss": val}, metric="acc")
-    plt.close("all")
 
 
 # ------------------------------------------------------------------ synthetic and real example runs

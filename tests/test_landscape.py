@@ -1,4 +1,6 @@
-"""nbcourse.landscape: the lecture's surfaces (analytic derivatives, defining shapes) and slices through a network."""
+"""nbcourse.landscape: the lecture's surfaces (analytic derivatives, defining shapes) and slices through a network.
+
+The surfaces' figures are tested in tests/figures/test_landscape.py."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from nbcourse import landscape  # noqa: E402
 from nbcourse.descent import descend  # noqa: E402
 from nbcourse.landscape import SURFACES, loss_surface_2d, random_directions  # noqa: E402
 
@@ -193,42 +194,6 @@ def test_cliff_is_a_steep_wall_next_to_a_flat_region():
     assert np.linalg.norm(run.params[1] - face) > 5
     clipped = descend(s, face, lr=0.6, steps=1, clip=1.0)
     assert np.linalg.norm(clipped.params[1] - face) <= 0.6 + 1e-12
-
-
-# ----------------------------------------------------------------------------------------------- figures
-def test_plot_surface_and_plot_descent_draw_labelled_figures():
-    ax = landscape.plot_surface("local-minima", resolution=31)
-    assert ax.get_xlabel() == "w\u2081" and ax.get_ylabel() == "w\u2082"
-    plt.close(ax.figure)
-    fig = landscape.plot_descent("saddle", start="B", lr="large", optimiser="SGD (noisy gradient)")
-    ax_map, ax_loss = fig.axes
-    assert "saddle" in ax_map.get_title() and "SGD" in ax_map.get_title()
-    assert ax_loss.get_yscale() == "log" and ax_loss.get_xlabel() == "step t"
-    plt.close(fig)
-    with pytest.raises(ValueError, match="plot_descent: argument 'lr' got 'huge'"):
-        landscape.plot_descent("convex", lr="huge")
-    with pytest.raises(ValueError, match="expected one of"):
-        landscape.plot_descent("volcano")
-
-
-def test_plot_descent_reports_a_diverged_run():
-    class TooSteep(landscape.Convex):
-        learning_rates = {"small": 0.1, "medium": 0.8, "large": 5.0}    # 5 > 2 / 1.25: diverges
-
-    fig = landscape.plot_descent(TooSteep(), start="A", lr="large")
-    title = fig.axes[1].get_title()
-    plt.close(fig)
-    assert title.endswith("diverged")
-    fig = landscape.plot_descent(TooSteep(), start="A", lr="medium")
-    assert "final loss" in fig.axes[1].get_title()
-    plt.close(fig)
-
-
-def test_descent_explorer_offers_every_surface_start_rate_and_optimiser():
-    view = landscape.descent_explorer()
-    assert len(view.combinations()) == 6 * 2 * 3 * 2
-    assert list(view.params["surface"].values) == NAMES
-    assert set(view.params["optimiser"].values) == set(landscape.OPTIMISERS)
 
 
 # ------------------------------------------------------------------------------- slices through a network

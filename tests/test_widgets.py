@@ -19,10 +19,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.backend_bases import MouseEvent  # noqa: E402
 
-from nbcourse import activations  # noqa: E402
 from nbcourse import widgets  # noqa: E402
+from nbcourse.figures.activations import activation_explorer  # noqa: E402 - a real explorer to drive
 from nbcourse.widgets import Options, Points, Range, interactive  # noqa: E402
-from nbcourse.widgets.explorers import EXPLORER_PARAMETERS, activation_figure, flat_regions  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 BUDGET_SECONDS = 20.0
@@ -135,36 +134,6 @@ def test_grid_is_the_product_and_starts_at_the_function_defaults():
     assert {"kind": "square", "decay": 1.0, "start": (8.0, -0.5)} in combos
 
 
-# ------------------------------------------------------------------------------- choice rule
-def test_resolve_keeps_the_other_parameters_when_it_can():
-    view = widgets.activation_explorer()
-    names = list(view.params)
-    idx = lambda name, value: view.params[name].index(value)  # noqa: E731
-    leaky = (idx("name", "leaky_relu"), idx("alpha", 0.1), idx("beta", None))
-    to_elu = view.resolve([idx("name", "elu"), *leaky[1:]], names.index("name"))
-    assert view.values_of(to_elu) == {"name": "elu", "alpha": 1.0, "beta": None}, \
-        "0.1 is not an ELU alpha: the first ELU combination (its default, alpha = 1) is shown"
-    to_linear = view.resolve([idx("name", "linear"), *to_elu[1:]], names.index("name"))
-    assert view.values_of(to_linear)["alpha"] == 1.0, "alpha = 1 exists for linear: kept"
-    assert [view.params["alpha"].values[i] for i in view.available(to_elu, names.index("alpha"))] == \
-        [0.5, 1.0, 1.5, 2.0]
-    sigmoid = view.resolve([idx("name", "sigmoid"), *to_elu[1:]], names.index("name"))
-    assert view.available(sigmoid, names.index("alpha")) == [idx("alpha", None)]
-
-
-def test_every_activation_and_parameter_is_in_the_explorer():
-    view = widgets.activation_explorer()
-    combos = view.combinations()
-    assert {c["name"] for c in combos} == set(activations.ACTIVATIONS)
-    for name, (param, values) in EXPLORER_PARAMETERS.items():
-        act = activations.ACTIVATIONS[name]
-        assert param in act.params, f"{name} has no parameter {param}"
-        if name != "prelu":  # prelu's slope has no default in the function; 0.25 is PReLU's init
-            assert values[0] == act.params[param], f"the explorer should open {name} at its default"
-        assert sorted(c[param] for c in combos if c["name"] == name) == sorted(values)
-    assert len(combos) == len(activations.ACTIVATIONS) + sum(len(v) - 1 for _, v in EXPLORER_PARAMETERS.values())
-
-
 # -------------------------------------------------------------------------------- drawing
 def test_frames_are_png_of_one_size_and_figures_are_closed():
     view = wave_view()
@@ -230,7 +199,7 @@ def test_mime_bundle_live_in_a_kernel_and_frames_in_the_book(monkeypatch):
 def test_live_view_redraws_and_follows_the_choice_rule():
     import ipywidgets
 
-    view = widgets.activation_explorer()
+    view = activation_explorer()
     live = view.widget()
     assert isinstance(live, ipywidgets.VBox)
     first = live.last_frame.png
@@ -299,39 +268,7 @@ def test_draggable_point_follows_the_mouse():
         widgets.draggable_point(ax, 3)
 
 
-# ------------------------------------------------------------------------------- explorer
-def test_flat_regions():
-    z = np.linspace(-2, 2, 5)
-    assert flat_regions(z, np.array([True, True, False, False, True])) == [(-2.0, -1.0), (2.0, 2.0)]
-    assert flat_regions(z, np.zeros(5, bool)) == []
-
-
-def test_activation_figure_draws_from_nbcourse_and_rejects_foreign_parameters():
-    fig = activation_figure("relu")
-    ax_f, ax_df = fig.axes
-    z, f = ax_f.lines[-1].get_data()
-    assert np.allclose(f, activations.relu(z))
-    zd, df = ax_df.lines[-1].get_data()
-    assert np.allclose(df, activations.relu.grad(zd))
-    legend = [t.get_text() for t in ax_f.get_legend().get_texts()]
-    assert legend == ["no gradient, f\u2032 = 0: 50% of z"], "relu's dead half is shaded"
-    plt.close(fig)
-    fig = activation_figure("sigmoid")
-    assert "max |f\u2032(z)| = 0.25" in [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
-    plt.close(fig)
-    with pytest.raises(ValueError, match="sigmoid takes no parameter"):
-        activation_figure("sigmoid", alpha=0.1)
-    with pytest.raises(ValueError, match="swish takes only beta"):
-        activation_figure("swish", alpha=0.1)
-    with pytest.raises(ValueError, match="expected one of"):
-        activation_figure("gelu")
-
-
 # ------------------------------------------------------------------- registry and budgets
-def test_registry_holds_the_activation_explorer():
-    assert "nbcourse.widgets.explorers.activation_explorer" in widgets.registered()
-
-
 def _registered_names():
     try:
         return sorted(widgets.registered())
@@ -363,7 +300,7 @@ def _browser():
 
 def test_static_widget_in_chromium(tmp_path):
     """The kernel-free controls switch frames as in Python, markers move the point, no console error."""
-    explorer = widgets.activation_explorer()
+    explorer = activation_explorer()
     wave = wave_view()
     page_file = tmp_path / "widgets.html"
     page_file.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body>"
