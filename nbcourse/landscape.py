@@ -23,9 +23,9 @@ trained model on the plane spanned by two random, filter-normalised directions t
 (Li, Xu, Taylor, Studer and Goldstein, *Visualizing the Loss Landscape of Neural Nets*, NeurIPS 2018).
 
 **Drawing.**  The figures of these surfaces live in :mod:`nbcourse.figures.landscape`
-(:func:`~nbcourse.figures.landscape.plot_surface`, :func:`~nbcourse.figures.landscape.plot_descent` and the
-page's explorer); this module imports no plotting library.  :meth:`LossSurface2D.plot` imports matplotlib
-only when called.
+(:func:`~nbcourse.figures.landscape.plot_surface`, :func:`~nbcourse.figures.landscape.plot_descent`, the
+page's explorer, and :func:`~nbcourse.figures.landscape.plot_loss_surface_2d` for a network's slice); this
+module imports no plotting library.
 
 Examples::
 
@@ -496,7 +496,8 @@ class LossSurface2D:
         loss: the loss on the grid, shape ``(resolution, resolution)``, rows along ``beta``
             (so that ``plt.contour(alpha, beta, loss)`` draws it).
 
-    It unpacks as ``alpha, beta, loss = surface``, and ``np.asarray(surface)`` is ``loss``.
+    It unpacks as ``alpha, beta, loss = surface``, and ``np.asarray(surface)`` is ``loss``;
+    :func:`nbcourse.figures.landscape.plot_loss_surface_2d` draws it.
     """
 
     alpha: np.ndarray
@@ -522,58 +523,6 @@ class LossSurface2D:
         i = len(self.beta) // 2
         j = len(self.alpha) // 2
         return float(self.loss[i, j])
-
-    def plot(self, *, ax: Any = None, levels: int | Sequence[float] = 20, title: str | None = None,
-             colorbar: str | None = "loss") -> Any:
-        """Draw the slice as a contour map with the model's own parameters (the centre) marked.
-
-        Args:
-            ax: matplotlib axes to draw on. Default: a new figure's axes.
-            levels: the number of contour levels, spaced evenly on a log scale between the lowest and the
-                highest loss of the slice; or the levels themselves (pass the same ones to several slices to
-                compare them on one colour scale). Default: 20
-            title: the axes' title. Default: none
-            colorbar: the label of a colour bar beside the map, ticked at contour levels so that a reader can
-                read the loss off the colours (name the loss, e.g. ``"cross-entropy loss"``); ``None`` draws no
-                colour bar. Default: ``"loss"``
-
-        Returns:
-            the axes.
-        """
-        import matplotlib.pyplot as plt
-        from matplotlib.colors import LogNorm
-
-        if colorbar is not None and not isinstance(colorbar, str):
-            raise TypeError(f"Slice.plot: colorbar must be a label (str) or None, got {type(colorbar).__name__} "
-                            f"{colorbar!r}; pass e.g. colorbar=\"cross-entropy loss\"")
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(4.2, 4))
-        if isinstance(levels, numbers.Integral):
-            low = max(float(np.nanmin(self.loss)), 1e-12)
-            high = max(float(np.nanmax(self.loss)), low * (1 + 1e-9))
-            lv = np.geomspace(low, high, int(levels) + 1)
-        else:
-            lv = np.asarray(levels, dtype=np.float64)
-        # a log colour scale: the few huge losses far from the centre must not flatten the rest
-        filled = ax.contourf(self.alpha, self.beta, self.loss, levels=lv, cmap="viridis", alpha=0.85,
-                             norm=LogNorm(vmin=lv[0], vmax=lv[-1]), extend="both")
-        if colorbar is not None:
-            bar = ax.figure.colorbar(filled, ax=ax, shrink=0.85, pad=0.03, aspect=25)
-            bar.set_label(colorbar)
-            # about six ticks, at contour levels, written as plain numbers (a log axis over a narrow range
-            # would otherwise show no labelled tick at all)
-            ticks = lv[:: max(1, math.ceil((len(lv) - 1) / 5))]
-            bar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
-            bar.minorticks_off()
-        ax.contour(self.alpha, self.beta, self.loss, levels=lv, colors="0.25", linewidths=0.4)
-        ax.plot(0, 0, "o", color="#d62728", mec="k", ms=6, label="the model's parameters")
-        ax.set_xlabel("step α along the first direction δ")
-        ax.set_ylabel("step β along the second direction η")
-        ax.set_aspect("equal", adjustable="box")
-        if title is not None:
-            ax.set_title(title, fontsize=10)
-        return ax
 
 
 def loss_surface_2d(model: torch.nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],

@@ -1,22 +1,17 @@
 """nbcourse.landscape: the lecture's surfaces (analytic derivatives, defining shapes) and slices through a network.
 
-The surfaces' figures are tested in tests/figures/test_landscape.py."""
+Their figures (contour maps, descent paths, drawn slices) are tested in tests/figures/test_landscape.py."""
 
 from __future__ import annotations
 
 import copy
 
-import matplotlib
+import numpy as np
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from nbcourse.descent import descend  # noqa: E402
-from nbcourse.landscape import SURFACES, loss_surface_2d, random_directions  # noqa: E402
+from nbcourse.descent import descend
+from nbcourse.landscape import SURFACES, loss_surface_2d, random_directions
 
 NAMES = ["convex", "local-minima", "saddle", "plateau", "ravine", "cliff"]
 
@@ -296,35 +291,3 @@ def test_loss_surface_2d_rejects_mismatched_directions_and_bad_arguments():
         loss_surface_2d(net, loss, data, random_directions(net, seed=0), span=0)
     with pytest.raises(ValueError, match="resolution"):
         loss_surface_2d(net, loss, data, random_directions(net, seed=0), resolution=1)
-
-
-def test_loss_surface_plot_draws_the_slice_with_its_own_or_given_levels():
-    net = _net()
-    surface = loss_surface_2d(net, torch.nn.functional.cross_entropy, _data(), random_directions(net, seed=0),
-                              resolution=7)
-    ax = surface.plot(title="a slice")
-    assert ax.get_title() == "a slice" and "first direction" in ax.get_xlabel()
-    plt.close(ax.figure)
-    levels = np.geomspace(0.1, 10.0, 9)
-    ax = surface.plot(levels=levels)
-    np.testing.assert_allclose(ax.collections[0].levels, levels)
-    plt.close(ax.figure)
-
-
-def test_loss_surface_plot_has_a_labelled_colour_bar_ticked_at_levels():
-    net = _net()
-    surface = loss_surface_2d(net, torch.nn.functional.cross_entropy, _data(), random_directions(net, seed=0),
-                              resolution=7)
-    levels = np.geomspace(0.1, 10.0, 11)
-    ax = surface.plot(levels=levels, colorbar="cross-entropy loss")
-    bars = [other for other in ax.figure.axes if other is not ax]
-    assert len(bars) == 1 and bars[0].get_ylabel() == "cross-entropy loss"
-    ticks = bars[0].get_yticks()
-    assert 3 <= len(ticks) <= 7 and set(np.round(ticks, 9)) <= set(np.round(levels, 9))
-    assert [t.get_text() for t in bars[0].get_yticklabels()][:2] == ["0.1", "0.251"]
-    plt.close(ax.figure)
-    ax = surface.plot(colorbar=None)
-    assert ax.figure.axes == [ax]
-    plt.close(ax.figure)
-    with pytest.raises(TypeError, match="colorbar"):
-        surface.plot(colorbar=True)

@@ -1,11 +1,13 @@
-r"""Figures of the optimisation-landscape page: the lecture's surfaces as contour maps, and descent on them.
+r"""Figures of the optimisation-landscape page: the lecture's surfaces as contour maps, descent on them, and
+slices through a network's loss.
 
 The surfaces are :mod:`nbcourse.landscape` (:data:`~nbcourse.landscape.SURFACES`) and the algorithm is
 :func:`nbcourse.descent.descend`; this module only draws them.
 
 - :func:`plot_surface`: a surface's contour map with its minima (stars) and saddle points (crosses);
 - :func:`plot_descent` and :func:`descent_explorer`: the page's interactive figure, a descent path on a surface
-  and its loss over the steps, for every surface, start, learning rate and optimizer (:data:`OPTIMIZERS`).
+  and its loss over the steps, for every surface, start, learning rate and optimizer (:data:`OPTIMIZERS`);
+- :func:`plot_loss_surface_2d`: a slice through a real network's loss (:func:`nbcourse.landscape.loss_surface_2d`).
 
 Examples::
 
@@ -19,15 +21,17 @@ Examples::
 
 from __future__ import annotations
 
-from typing import Any
+import math
+import numbers
+from typing import Any, Sequence
 
 import numpy as np
 
 from nbcourse.descent import descend
-from nbcourse.landscape import SURFACES, Surface
+from nbcourse.landscape import SURFACES, LossSurface2D, Surface
 from nbcourse.widgets import Options, interactive, register
 
-__all__ = ["OPTIMIZERS", "plot_surface", "plot_descent", "descent_explorer"]
+__all__ = ["OPTIMIZERS", "plot_surface", "plot_descent", "descent_explorer", "plot_loss_surface_2d"]
 
 
 #: The optimizers of the interactive figure: label -> whether the gradient is noisy.
@@ -199,3 +203,79 @@ def descent_explorer():
         optimizer=Options(list(OPTIMIZERS), label="optimizer"),
         title="Gradient descent on the lecture's landscapes",
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# a slice through a network's loss
+# ---------------------------------------------------------------------------------------------------------
+
+def plot_loss_surface_2d(surface: LossSurface2D, *, ax: Any = None, levels: int | Sequence[float] = 20,
+                         title: str | None = None, colorbar: str | None = "loss") -> Any:
+    """Draw a slice of a network's loss (:func:`nbcourse.landscape.loss_surface_2d`) as a contour map, with
+    the model's own parameters (the centre) marked.
+
+    Args:
+        surface: the :class:`~nbcourse.landscape.LossSurface2D` to draw.
+        ax: matplotlib axes to draw on. Default: a new figure's axes.
+        levels: the number of contour levels, spaced evenly on a log scale between the lowest and the
+            highest loss of the slice; or the levels themselves (pass the same ones to several slices to
+            compare them on one colour scale). Default: 20
+        title: the axes' title. Default: none
+        colorbar: the label of a colour bar beside the map, ticked at contour levels so that a reader can
+            read the loss off the colours (name the loss, e.g. ``"cross-entropy loss"``); ``None`` draws no
+            colour bar. Default: ``"loss"``
+
+    Returns:
+        the axes.
+
+    Examples::
+
+        >>> import matplotlib.pyplot as plt
+        >>> import torch
+        >>> from nbcourse.landscape import loss_surface_2d, random_directions
+        >>> net = torch.nn.Linear(3, 2)
+        >>> X, y = torch.randn(20, 3), torch.randint(0, 2, (20,))
+        >>> s = loss_surface_2d(net, torch.nn.functional.cross_entropy, (X, y), random_directions(net, seed=0),
+        ...                     resolution=5)
+        >>> ax = plot_loss_surface_2d(s, title="a slice", colorbar="cross-entropy loss")
+        >>> ax.get_xlabel()
+        'step α along the first direction δ'
+        >>> plt.close(ax.figure)
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    if not isinstance(surface, LossSurface2D):
+        raise TypeError(f"plot_loss_surface_2d: argument 'surface' got {type(surface).__name__}, expected a "
+                        "LossSurface2D from nbcourse.landscape.loss_surface_2d(...)")
+    if colorbar is not None and not isinstance(colorbar, str):
+        raise TypeError(f"plot_loss_surface_2d: colorbar must be a label (str) or None, got {type(colorbar).__name__} "
+                        f"{colorbar!r}; pass e.g. colorbar=\"cross-entropy loss\"")
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4))
+    if isinstance(levels, numbers.Integral):
+        low = max(float(np.nanmin(surface.loss)), 1e-12)
+        high = max(float(np.nanmax(surface.loss)), low * (1 + 1e-9))
+        lv = np.geomspace(low, high, int(levels) + 1)
+    else:
+        lv = np.asarray(levels, dtype=np.float64)
+    # a log colour scale: the few huge losses far from the centre must not flatten the rest
+    filled = ax.contourf(surface.alpha, surface.beta, surface.loss, levels=lv, cmap="viridis", alpha=0.85,
+                         norm=LogNorm(vmin=lv[0], vmax=lv[-1]), extend="both")
+    if colorbar is not None:
+        bar = ax.figure.colorbar(filled, ax=ax, shrink=0.85, pad=0.03, aspect=25)
+        bar.set_label(colorbar)
+        # about six ticks, at contour levels, written as plain numbers (a log axis over a narrow range
+        # would otherwise show no labelled tick at all)
+        ticks = lv[:: max(1, math.ceil((len(lv) - 1) / 5))]
+        bar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+        bar.minorticks_off()
+    ax.contour(surface.alpha, surface.beta, surface.loss, levels=lv, colors="0.25", linewidths=0.4)
+    ax.plot(0, 0, "o", color="#d62728", mec="k", ms=6, label="the model's parameters")
+    ax.set_xlabel("step α along the first direction δ")
+    ax.set_ylabel("step β along the second direction η")
+    ax.set_aspect("equal", adjustable="box")
+    if title is not None:
+        ax.set_title(title, fontsize=10)
+    return ax

@@ -9,9 +9,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
-from nbcourse.figures.landscape import OPTIMIZERS, descent_explorer, plot_descent, plot_surface  # noqa: E402
-from nbcourse.landscape import SURFACES, Convex  # noqa: E402
+from nbcourse.figures.landscape import (  # noqa: E402
+    OPTIMIZERS,
+    descent_explorer,
+    plot_descent,
+    plot_loss_surface_2d,
+    plot_surface,
+)
+from nbcourse.landscape import SURFACES, Convex, loss_surface_2d, random_directions  # noqa: E402
 
 NAMES = ["convex", "local-minima", "saddle", "plateau", "ravine", "cliff"]
 
@@ -49,3 +56,48 @@ def test_descent_explorer_offers_every_surface_start_rate_and_optimizer():
     assert len(view.combinations()) == 6 * 2 * 3 * 2
     assert list(view.params["surface"].values) == NAMES
     assert set(view.params["optimizer"].values) == set(OPTIMIZERS)
+
+
+# ------------------------------------------------------------------------------- slices through a network
+def _net(seed=0, bias=True):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(5, 16, bias=bias), torch.nn.ReLU(), torch.nn.Linear(16, 3, bias=bias))
+
+
+def _data(seed=0, n=60):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 5, generator=g), torch.randint(0, 3, (n,), generator=g)
+
+
+def test_loss_surface_plot_draws_the_slice_with_its_own_or_given_levels():
+    net = _net()
+    surface = loss_surface_2d(net, torch.nn.functional.cross_entropy, _data(), random_directions(net, seed=0),
+                              resolution=7)
+    ax = plot_loss_surface_2d(surface, title="a slice")
+    assert ax.get_title() == "a slice" and "first direction" in ax.get_xlabel()
+    plt.close(ax.figure)
+    levels = np.geomspace(0.1, 10.0, 9)
+    ax = plot_loss_surface_2d(surface, levels=levels)
+    np.testing.assert_allclose(ax.collections[0].levels, levels)
+    plt.close(ax.figure)
+
+
+def test_loss_surface_plot_has_a_labelled_colour_bar_ticked_at_levels():
+    net = _net()
+    surface = loss_surface_2d(net, torch.nn.functional.cross_entropy, _data(), random_directions(net, seed=0),
+                              resolution=7)
+    levels = np.geomspace(0.1, 10.0, 11)
+    ax = plot_loss_surface_2d(surface, levels=levels, colorbar="cross-entropy loss")
+    bars = [other for other in ax.figure.axes if other is not ax]
+    assert len(bars) == 1 and bars[0].get_ylabel() == "cross-entropy loss"
+    ticks = bars[0].get_yticks()
+    assert 3 <= len(ticks) <= 7 and set(np.round(ticks, 9)) <= set(np.round(levels, 9))
+    assert [t.get_text() for t in bars[0].get_yticklabels()][:2] == ["0.1", "0.251"]
+    plt.close(ax.figure)
+    ax = plot_loss_surface_2d(surface, colorbar=None)
+    assert ax.figure.axes == [ax]
+    plt.close(ax.figure)
+    with pytest.raises(TypeError, match="colorbar"):
+        plot_loss_surface_2d(surface, colorbar=True)
+    with pytest.raises(TypeError, match="expected a LossSurface2D"):
+        plot_loss_surface_2d(np.zeros((3, 3)))
