@@ -143,19 +143,19 @@ def per_sample_grad_norms(model: torch.nn.Module, X: torch.Tensor, y: torch.Tens
     return per_sample_gradients(model, X, y, loss_fn=loss_fn).norm(dim=1)
 
 
-def grad_norm_from_probabilities(p: Any, target: Any, x: Any, *, bias: bool = True) -> Any:
+def grad_norm_from_probabilities(p: Any, y: Any, x: Any, *, bias: bool = True) -> Any:
     r"""The gradient norm of one softmax-regression sample, from its probabilities, class and input.
 
     .. math::
         \big\|\nabla_{(W,\mathbf b)} L\big\| = \|\mathbf p - \mathbf y\|\,\sqrt{\|\mathbf x\|^2 + 1}
 
     (without the :math:`+1` when the model has no bias), :math:`\mathbf y` the one-hot vector of
-    ``target``.
+    the class ``y``.
 
     Args:
         p: predicted probabilities, shape ``(K,)``, or ``(m, K)`` for ``m`` samples.
-        target: the class index (an int), or ``(m,)`` class indices.
-        x: the input, shape ``(d,)``, or ``(m, d)``.
+        y: the class index (an int), or ``(m,)`` class indices.
+        x: the input, shape ``(d,)``, or ``(m, d)`` (one row per sample: the :math:`\mathbf x` of the formula).
         bias: whether the model has a bias. Default: True
 
     Returns:
@@ -171,11 +171,11 @@ def grad_norm_from_probabilities(p: Any, target: Any, x: Any, *, bias: bool = Tr
 
     pt, kind = to_tensor(p, name="p", where="grad_norm_from_probabilities")
     xt, _ = to_tensor(x, name="x", where="grad_norm_from_probabilities")
-    tt = torch.as_tensor(target.detach() if isinstance(target, torch.Tensor) else target).long()
+    tt = torch.as_tensor(y.detach() if isinstance(y, torch.Tensor) else y).long()
     single = pt.ndim == 1
     pt, xt, tt = pt.reshape(-1, pt.shape[-1]), xt.reshape(len(pt.reshape(-1, pt.shape[-1])), -1), tt.reshape(-1)
     if not (len(pt) == len(xt) == len(tt)):
-        raise ValueError(f"grad_norm_from_probabilities: p, target and x must describe the same samples, "
+        raise ValueError(f"grad_norm_from_probabilities: p, y and x must describe the same samples, "
                          f"got {len(pt)}, {len(tt)} and {len(xt)}")
     residual = pt - F.one_hot(tt, pt.shape[1]).to(pt.dtype)                 # p - y
     x_sq = (xt.to(pt.dtype) ** 2).sum(dim=1) + (1.0 if bias else 0.0)       # ||x||^2 (+ 1)

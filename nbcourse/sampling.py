@@ -46,13 +46,13 @@ __all__ = [
 ]
 
 
-def _labels(labels: Any, where: str) -> torch.Tensor:
+def _labels(labels: Any, where: str, *, name: str = "labels") -> torch.Tensor:
     t = torch.as_tensor(labels) if not isinstance(labels, torch.Tensor) else labels
     if t.ndim != 1 or t.numel() == 0 or t.is_floating_point() or t.dtype == torch.bool:
-        raise ValueError(f"{where}: argument 'labels' got {describe(labels)}, expected a non-empty "
+        raise ValueError(f"{where}: argument '{name}' got {describe(labels)}, expected a non-empty "
                          f"1-D tensor of integer class indices")
     if int(t.min()) < 0:
-        raise ValueError(f"{where}: argument 'labels' holds {int(t.min())}, expected class indices >= 0")
+        raise ValueError(f"{where}: argument '{name}' holds {int(t.min())}, expected class indices >= 0")
     return t.detach().cpu().long()
 
 
@@ -273,7 +273,7 @@ def class_weights(labels: Any, *, num_classes: int | None = None) -> torch.Tenso
     return weights.float()
 
 
-def per_class_recall(predictions: torch.Tensor, targets: torch.Tensor, *,
+def per_class_recall(y_hat: torch.Tensor, y: torch.Tensor, *,
                      num_classes: int | None = None) -> torch.Tensor:
     r"""Recall of each class: the fraction of its samples predicted as that class.
 
@@ -281,10 +281,10 @@ def per_class_recall(predictions: torch.Tensor, targets: torch.Tensor, *,
         \text{recall}_c = \frac{\#\{i : \hat y_i = c,\ y_i = c\}}{\#\{i : y_i = c\}}
 
     Args:
-        predictions: predicted classes, shape ``(m,)``, or logits / probabilities ``(m, K)``
+        y_hat: predicted classes, shape ``(m,)``, or logits / probabilities ``(m, K)``
             (the arg-max is taken).
-        targets: true classes, shape ``(m,)``.
-        num_classes: :math:`K`. Default: from the logits, or ``targets.max() + 1``
+        y: true classes, shape ``(m,)``.
+        num_classes: :math:`K`. Default: from the logits, or ``y.max() + 1``
 
     Returns:
         a tensor of shape ``(K,)``; NaN for a class without samples.
@@ -294,15 +294,15 @@ def per_class_recall(predictions: torch.Tensor, targets: torch.Tensor, *,
         >>> per_class_recall(torch.tensor([0, 0, 1, 0]), torch.tensor([0, 0, 1, 1])).tolist()
         [1.0, 0.5]
     """
-    targets = _labels(targets, "per_class_recall")
-    predictions = torch.as_tensor(predictions).detach().cpu()
-    if predictions.ndim == 2:
-        num_classes = predictions.shape[1] if num_classes is None else num_classes
-        predictions = predictions.argmax(dim=1)
-    if predictions.shape != targets.shape:
-        raise ValueError(f"per_class_recall: predictions have shape {tuple(predictions.shape)} but targets "
-                         f"{tuple(targets.shape)}; expected one prediction (or one row of logits) per target")
-    k = class_counts(targets, num_classes=num_classes).numel()
-    hits = torch.bincount(targets[predictions.long() == targets], minlength=k).double()
-    totals = torch.bincount(targets, minlength=k).double()
+    y = _labels(y, "per_class_recall", name="y")
+    y_hat = torch.as_tensor(y_hat).detach().cpu()
+    if y_hat.ndim == 2:
+        num_classes = y_hat.shape[1] if num_classes is None else num_classes
+        y_hat = y_hat.argmax(dim=1)
+    if y_hat.shape != y.shape:
+        raise ValueError(f"per_class_recall: y_hat (the predictions) has shape {tuple(y_hat.shape)} but y (the "
+                         f"targets) {tuple(y.shape)}; expected one prediction (or one row of logits) per target")
+    k = class_counts(y, num_classes=num_classes).numel()
+    hits = torch.bincount(y[y_hat.long() == y], minlength=k).double()
+    totals = torch.bincount(y, minlength=k).double()
     return torch.where(totals > 0, hits / totals.clamp(min=1), torch.full_like(totals, float("nan")))
