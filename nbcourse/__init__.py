@@ -13,7 +13,8 @@ The layout follows the course (see the README for the full map):
 - :mod:`nbcourse.per_sample`   the value of one sample: per-sample losses and gradient norms
 - :mod:`nbcourse.sampling`     shuffling and balancing: samplers and class weights
 - :mod:`nbcourse.babysitting`  reading learning curves: :func:`nbcourse.diagnose`
-- :mod:`nbcourse.widgets`      interactive figures that work with and without a kernel
+- :mod:`nbcourse.figures`      the figures and explorers of each topic, apart from the algorithms above
+- :mod:`nbcourse.widgets`      the framework of interactive figures, with and without a kernel
 - :mod:`nbcourse.exercises`    checking (:func:`nbcourse.check`) and grading exercises
 - :mod:`nbcourse.colab`        every notebook's first cell: :func:`nbcourse.require` checks the version
 
@@ -28,7 +29,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations", "losses", "models", "train", "data", "landscape",
-    "babysitting", "widgets", "exercises", "style", "colab",
+    "babysitting", "figures", "widgets", "exercises", "style", "colab",
     "descent", "minibatch", "per_sample", "sampling",
 }
 # public functions that live in a submodule: name -> (module, attribute)
