@@ -23,6 +23,8 @@ a few), an unbiased estimate of the batch gradient,
 
 Everything here runs in float64 numpy (these problems are tiny; a Python loop over numpy is the fastest way to
 take thousands of small steps) and returns a :class:`Trajectory`.
+The figures of these runs (the line model's cost landscape, the lecture's interactive example) are in
+:mod:`nbcourse.figures.descent`; this module imports no plotting library.
 
 Examples::
 
