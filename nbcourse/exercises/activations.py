@@ -7,7 +7,13 @@ exercise                               the student writes          points  check
 ``activations/tanh-via-sigmoid``       ``tanh_via_sigmoid``         2      ``tanh`` (no ``tanh`` allowed)
 ``activations/swish``                  ``my_swish``                 1      ``swish``
 ``activations/swish-grad``             ``my_swish_grad``            2      ``swish.grad`` and autograd
+``activations/dead-units``             ``dead_units``               2      units never switched on
+``activations/activation-ranges``      ``no_gradient_left``         2      derivatives on a half-line
+``activations/fix-the-run``            ``fixed_run``                3      a 4-layer ReLU net learns
 =====================================  ==========================  ======  ============================
+
+The last three are on the pages *at a glance* (``activation-ranges``) and *vanishing gradients,
+saturated and dead units* (``dead-units``, ``fix-the-run``).
 
 Every exercise is checked on zero, moderate values, the extremes :math:`\pm 50` and
 :math:`\pm 1000` (where the naive formulas overflow), in float32 and float64 numpy arrays and
@@ -27,9 +33,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nbcourse.exercises._core import Case, FunctionExercise, register
+from nbcourse.exercises import BehaviourExercise, Case, FunctionExercise, register
 
 PAGE = "activations/at-a-glance"
+PAGE_VANISHING = "activations/vanishing-and-dead-units"
 
 # z from zero to the extremes, both signs; float32 and float64 see the same points
 _Z = np.array([0.0, 1e-3, -1e-3, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0, 10.0, -10.0, 50.0, -50.0, 1e3, -1e3])
@@ -170,4 +177,169 @@ register(FunctionExercise(
            "a 2-d array and Python numbers",
     hint="The lecture's formula: S'(z) = beta S(z) + sigma(beta z) (1 - beta S(z)), with S(z) = z sigma(beta z).",
     notebook=PAGE,
+))
+
+
+# ----------------------------------------------------------------- dead units, by pre-activation
+
+def _dead_units_reference(Z):
+    Z = Z.detach().cpu().numpy() if isinstance(Z, torch.Tensor) else np.asarray(Z)
+    return float(np.mean(np.all(Z <= 0, axis=0)))
+
+
+def _dead_units_cases():
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(200, 12)) - np.linspace(-1, 4, 12)   # the last units sit below zero
+    Z[:, 11] = -np.abs(Z[:, 11])                                # negative on every sample
+    Z[:, 10] = -np.abs(Z[:, 10])
+    Z[7, 10] = 0.3                                              # ...except one: it is alive
+    zero = np.zeros((5, 3))
+    zero[:, 0] = 1.0
+    return [
+        Case(args=(Z,), label="200 samples, 12 units, float64",
+             hint="A unit is dead when z <= 0 on *every* sample: one positive sample keeps it alive."),
+        Case(args=(Z.astype(np.float32),), label="the same, float32"),
+        Case(args=(torch.tensor(Z),), label="a torch tensor"),
+        Case(args=(zero,), label="units whose z is exactly 0 on every sample",
+             hint="ReLU'(0) = 0: a unit stuck at z = 0 passes no gradient either; count z <= 0."),
+        Case(args=(-np.abs(Z[:, :4]) - 1e-3,), label="every unit negative everywhere"),
+        Case(args=(Z[:1],), label="a single sample"),
+    ]
+
+
+register(FunctionExercise(
+    name="activations/dead-units",
+    answer="dead_units",
+    title="Count dead units from pre-activations",
+    points=2,
+    cases=_dead_units_cases,
+    reference=_dead_units_reference,
+    arg_names=("Z",),
+    inputs="pre-activations Z of shape (samples, units): float64, float32, a torch tensor, units stuck at 0",
+    hint="Reduce over the samples (axis 0): is every z <= 0? Then take the share of units for which it is.",
+    notebook=PAGE_VANISHING,
+))
+
+
+# ------------------------------------------------- which activations can leave a unit with no gradient
+
+_HALF_LINE = np.linspace(-50.0, -1.0, 50)  # a whole half-line of inputs, well away from 0
+
+
+def _ranges_run(answer, *, seed):
+    from nbcourse import activations
+
+    del seed
+    if isinstance(answer, str):
+        answer = [answer]
+    try:
+        chosen = sorted({str(a) for a in answer})
+    except TypeError:
+        return {"valid": False, "got": repr(answer)[:80]}
+    known = list(activations.ACTIVATIONS)
+    truth = {}
+    for name, act in activations.ACTIVATIONS.items():
+        slope = np.asarray(act.grad(_HALF_LINE), dtype=np.float64)
+        truth[name] = bool(np.all(slope == 0))
+    return {"valid": True, "chosen": chosen, "known": known, "truth": truth,
+            "slope_at_minus_3": {n: float(a.grad(-3.0)) for n, a in activations.ACTIVATIONS.items()}}
+
+
+def _ranges_judge(measured):
+    if not measured["valid"]:
+        return False, f"give a list of activation names, got {measured['got']}"
+    unknown = [n for n in measured["chosen"] if n not in measured["known"]]
+    if unknown:
+        return False, f"{unknown[0]!r} is not a name in nbcourse.activations.ACTIVATIONS"
+    wrong = [n for n in measured["chosen"] if not measured["truth"][n]]
+    if wrong:
+        n = wrong[0]
+        return False, (f"{n!r} is in your list, but its derivative at z = -3 is "
+                       f"{measured['slope_at_minus_3'][n]:.3g}: small is not zero")
+    missing = [n for n, t in measured["truth"].items() if t and n not in measured["chosen"]]
+    if missing:
+        return False, (f"every name in your list is right, but {len(missing)} activation(s) with a derivative "
+                       f"of exactly 0 for all z <= -1 are missing (look at the dashed curves)")
+    return True, "right: only these pass no gradient at all for a whole range of inputs"
+
+
+register(BehaviourExercise(
+    name="activations/activation-ranges",
+    answer="no_gradient_left",
+    title="Which units can be left with no gradient at all?",
+    points=2,
+    measure=_ranges_run,
+    judge=_ranges_judge,
+    answer_is_data=True,
+    hint="Look for derivatives that are exactly zero for every z <= -1, not merely small.",
+    notebook=PAGE,
+))
+
+
+# ------------------------------------------------------------------- fix a deep ReLU run that fails
+
+#: the failing run of the exercise: a four-layer ReLU network on the digits, plain SGD, 5 epochs
+BROKEN_RUN = {"hidden_sizes": (32, 32, 32, 32), "init": "kaiming", "bias_init": -1.0, "lr": 1.0,
+              "epochs": 5, "batch_size": 32}
+FIX_TARGET = 0.5
+
+
+def _fix_run(answer, *, seed):
+    import torch as _torch
+
+    from nbcourse.data import load_digits
+    from nbcourse.models import MLP
+    from nbcourse.train import Trainer
+
+    if not isinstance(answer, dict):
+        return {"valid": False, "why": f"the answer must be a dict like BROKEN_RUN, got {type(answer).__name__}"}
+    extra = sorted(set(answer) - set(BROKEN_RUN))
+    if extra:
+        return {"valid": False, "why": f"unknown setting {extra[0]!r}; the settings are {sorted(BROKEN_RUN)}"}
+    run = {**BROKEN_RUN, **answer}
+    changed = sorted(k for k in BROKEN_RUN if run[k] != BROKEN_RUN[k])
+    fixed = ("hidden_sizes", "epochs", "batch_size")
+    if any(k in changed for k in fixed):
+        return {"valid": False, "why": f"keep {', '.join(fixed)} as they are: change the settings that break it"}
+    try:
+        lr, bias = float(run["lr"]), float(run["bias_init"])
+    except (TypeError, ValueError):
+        return {"valid": False, "why": "lr and bias_init must be numbers"}
+    if not (0 < lr <= 10) or not np.isfinite(bias):
+        return {"valid": False, "why": f"lr must be in (0, 10] and bias_init finite, got {lr}, {bias}"}
+    (X, y), (X_val, y_val) = load_digits(seed=0)
+    model = MLP(64, run["hidden_sizes"], 10, activation="relu", init=run["init"], bias_init=bias, seed=seed)
+    trainer = Trainer(model, _torch.nn.CrossEntropyLoss(), _torch.optim.SGD(model.parameters(), lr=lr), seed=seed)
+    history = trainer.fit((X, y), (X_val, y_val), epochs=run["epochs"], batch_size=run["batch_size"])
+    with _torch.no_grad():
+        z, dead = X, []
+        for name, layer in model.layers.named_children():
+            z = layer(z)
+            if name.startswith("fc"):
+                dead.append(float((z <= 0).all(dim=0).float().mean()))
+    return {"valid": True, "changed": changed, "val_loss": float(history["val_loss"][-1]), "dead": dead}
+
+
+def _fix_judge(measured):
+    if not measured["valid"]:
+        return False, measured["why"]
+    loss, dead = measured["val_loss"], ", ".join(f"{d:.0%}" for d in measured["dead"])
+    if not np.isfinite(loss) or loss > FIX_TARGET:
+        return False, (f"after your change ({', '.join(measured['changed']) or 'nothing changed'}) the validation "
+                       f"loss is {loss:.3g} (target < {FIX_TARGET}); dead units per layer at the end: {dead}")
+    return True, (f"the run learns: validation loss {loss:.3f}, dead units per layer {dead}; "
+                  f"you changed {', '.join(measured['changed'])}")
+
+
+register(BehaviourExercise(
+    name="activations/fix-the-run",
+    answer="fixed_run",
+    title="Fix a deep ReLU run that does not learn",
+    points=3,
+    measure=_fix_run,
+    judge=_fix_judge,
+    answer_is_data=True,
+    hint="Two things are wrong, each shown on the page: one kills units before training starts, "
+         "one makes the steps too large for any ReLU network. Keep the activation.",
+    notebook=PAGE_VANISHING,
 ))

@@ -3,17 +3,23 @@ r"""Figures of the activation-function pages.
 :func:`activation_figure` draws one activation and its derivative; :func:`activation_explorer` is the
 *Activation functions at a glance* page's explorer: pick an activation of :mod:`nbcourse.activations` and its parameter where it has one, and see the function
 and its derivative with the flat regions shaded, where little or no gradient flows back.
+
+:func:`gradient_flow` measures the per-layer gradient norms of a freshly initialised deep network on the
+digits; :func:`gradient_flow_figure` draws them, and :func:`gradient_flow_explorer` (page *Vanishing
+gradients, saturated and dead units*) varies depth, activation, initialisation and skip connections.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from nbcourse.widgets import Interactive, Options, interactive, register
 
-__all__ = ["EXPLORER_PARAMETERS", "activation_explorer", "activation_figure", "flat_regions"]
+__all__ = ["EXPLORER_PARAMETERS", "activation_explorer", "activation_figure", "flat_regions",
+           "gradient_flow", "gradient_flow_explorer", "gradient_flow_figure"]
 
 #: The activations with a parameter: name -> (parameter, values the explorer offers). The first value
 #: is the default the explorer shows (the activation's own default; PReLU's usual initial slope).
@@ -218,4 +224,138 @@ def activation_explorer() -> Interactive:
         subset=_explorer_subset(),
         title="Activation explorer: pick an activation and its parameter",
         dpi=100,  # 900 pixels wide: sharp in the book's column; 29 frames weigh about 0.5 MB
+    )
+
+
+# ------------------------------------------------------------------------- gradient flow explorer
+
+_INITS = {"default": "PyTorch's default, U(±1/√n)", "xavier": "Glorot (xavier)", "kaiming": "He (kaiming)"}
+
+
+@functools.lru_cache(maxsize=1)
+def _digits():
+    from nbcourse.data import load_digits
+
+    (X, y), _ = load_digits(seed=0)  # loaded once per process: every frame of the explorer uses it
+    return X, y
+
+
+def gradient_flow(depth: int = 6, activation: str = "sigmoid", init: str = "xavier", residual: bool = False, *,
+                  width: int = 32, samples: int = 256, seed: int = 0) -> dict[str, Any]:
+    r"""Per-layer gradient norms of a freshly initialised deep network, one backward pass on the digits.
+
+    Builds :class:`nbcourse.models.residual.ResidualMLP` (``depth`` hidden layers of ``width`` units,
+    skips on or off), runs the cross-entropy loss of ``samples`` training digits forwards and
+    backwards once, and returns, input to output, :math:`\lVert \partial L/\partial W^{[l]} \rVert_2`
+    for every weight layer and the spread of each hidden layer's activations across the samples (std
+    over samples, averaged over units).
+
+    Args:
+        depth: hidden layers (default 6).
+        activation: a name of :mod:`nbcourse.activations` (default ``"sigmoid"``).
+        init: ``"default"``, ``"xavier"`` or ``"kaiming"`` (default ``"xavier"``).
+        residual: skip connections around each hidden layer (default False).
+        width: units per hidden layer (default 32).
+        samples: digits in the batch (default 256).
+        seed: seed of the weights and of the batch (default 0).
+
+    Returns:
+        ``{"layers": [names], "grad_norm": [floats], "spread": [floats], "loss": float}``.
+
+    Examples::
+
+        >>> flow = gradient_flow(depth=3, activation="tanh")
+        >>> flow["layers"][0], flow["layers"][-1]
+        ('fc0', 'out')
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from nbcourse.models.residual import ResidualMLP
+
+    X, y = _digits()
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(len(X), generator=g)[:samples]
+    X, y = X[idx], y[idx]
+    model = ResidualMLP(X.shape[1], width=width, depth=depth, activation=activation, residual=residual,
+                        init=init, seed=seed)
+    spreads = []
+    hooks = [m.register_forward_hook(lambda m, i, out: spreads.append(out.detach().std(dim=0).mean().item()))
+             for name, m in model.layers.named_children() if name.startswith("act")]
+    loss = F.cross_entropy(model(X), y)
+    for h in hooks:
+        h.remove()
+    loss.backward()
+    names = [n for n, m in model.layers.named_children() if hasattr(m, "weight") and m.weight.ndim == 2]
+    norms = [getattr(model.layers, n).weight.grad.norm().item() for n in names]
+    return {"layers": names, "grad_norm": norms, "spread": spreads, "loss": loss.item()}
+
+
+def gradient_flow_figure(depth: int = 6, activation: str = "sigmoid", init: str = "xavier",
+                         residual: bool = False):
+    """Per-layer gradient norms (left) and the spread of activations across inputs (right) of a freshly
+    initialised network, from :func:`gradient_flow`. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from nbcourse import style
+
+    flow = gradient_flow(depth, activation, init, residual)
+    colour = style.color(activation)
+    fig, (ax_g, ax_s) = plt.subplots(1, 2, figsize=(9, 3.6))
+    k = range(len(flow["layers"]))
+    ax_g.plot(k, flow["grad_norm"], marker="o", color=colour)
+    ax_g.set_yscale("log")
+    ax_g.set_ylim(min(1e-6, min(flow["grad_norm"]) / 3), 1e1)  # the same top in every frame
+    ax_g.set_xticks(list(k), [n.replace("fc", "") for n in flow["layers"]],
+                    fontsize=8 if depth > 8 else 10)
+    ax_g.set_xlabel("weight layer (0 = input embedding)")
+    ax_g.set_ylabel(r"$\|\partial L/\partial W\|_2$ (log scale)")
+    ratio = flow["grad_norm"][0] / flow["grad_norm"][-1]
+    ax_g.set_title(f"gradient: first / output layer = {ratio:.1e}", fontsize=10)
+    ax_s.plot(range(1, depth + 1), flow["spread"], marker="o", color=colour)
+    ax_s.set_yscale("log")
+    ax_s.set_ylim(min(1e-6, min(flow["spread"]) / 3), 1e1)
+    ax_s.set_xlabel("hidden layer")
+    ax_s.set_ylabel("std of activations across inputs (log)")
+    ax_s.set_title("forward: how different the inputs still look", fontsize=10)
+    for ax in (ax_g, ax_s):
+        ax.grid(alpha=0.3)
+    skips = "with skip connections" if residual else "no skips"
+    fig.suptitle(f"{depth} {activation} layers, {_INITS[init]} init, {skips}, at initialisation", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def _flow_subset() -> list[dict[str, Any]]:
+    """The book's frames (12): each activation with its matched initialisation at depth 6, skips off and on;
+    the sigmoid with PyTorch's default initialisation; depths 2 and 12 for the sigmoid."""
+    matched = {"sigmoid": "xavier", "tanh": "xavier", "relu": "kaiming"}
+    subset = [{"depth": 6, "activation": a, "init": matched[a], "residual": r}
+              for a in ("sigmoid", "tanh", "relu") for r in (False, True)]
+    subset += [{"depth": 6, "activation": "sigmoid", "init": "default", "residual": r} for r in (False, True)]
+    subset += [{"depth": d, "activation": "sigmoid", "init": "xavier", "residual": r}
+               for d in (2, 12) for r in (False, True)]
+    return subset
+
+
+@register
+def gradient_flow_explorer() -> Interactive:
+    """The saturation and vanishing-gradient explorer: depth, activation, initialisation, skips on or off
+    -> per-layer gradient norms and the spread of activations, at initialisation.
+
+    Examples::
+
+        >>> view = gradient_flow_explorer()
+        >>> view.start_values["activation"]
+        'sigmoid'
+    """
+    return interactive(
+        gradient_flow_figure,
+        depth=Options([2, 6, 12], default=6, slider=True, label="hidden layers"),
+        activation=Options(["sigmoid", "tanh", "relu"], label="activation"),
+        init=Options(list(_INITS), label="initialisation", labels=_INITS),
+        residual=Options([False, True], label="skip connections", labels={False: "off", True: "on"}),
+        subset=_flow_subset(),
+        title="Gradient flow explorer: where does the gradient vanish?",
+        dpi=80,
     )

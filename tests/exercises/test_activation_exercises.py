@@ -41,8 +41,15 @@ SOLUTIONS = {
 }
 
 
+NEW = {"activations/dead-units": "activations/vanishing-and-dead-units",
+       "activations/activation-ranges": "activations/at-a-glance",
+       "activations/fix-the-run": "activations/vanishing-and-dead-units"}
+
+
 def test_the_chapter_registers_its_exercises():
-    assert names("activations") == NAMES
+    assert sorted(names("activations")) == sorted(NAMES + list(NEW))
+    for name, page in NEW.items():
+        assert get(name).notebook == page and get(name).hint
     for name in NAMES:
         exercise = get(name)
         assert exercise.notebook == "activations/at-a-glance" and exercise.title and exercise.hint
@@ -159,3 +166,37 @@ def test_sigmoid_grad_from_z_instead_of_s_fails():
 
 def test_check_works_through_the_package_entry_point():
     assert nbcourse.check("activations/sigmoid-grad", sigmoid_grad_from_value).passed
+
+
+# ----------------------------------------------------------------- the pages' judgement exercises
+
+def dead_units(Z):
+    return float(np.mean(np.all(np.asarray(Z) <= 0, axis=0)))
+
+
+def test_dead_units_solution_passes_and_the_usual_mistakes_fail():
+    assert check("activations/dead-units", dead_units).points == 2
+    any_sample = lambda Z: float(np.mean(np.any(np.asarray(Z) <= 0, axis=0)))  # noqa: E731
+    strict = lambda Z: float(np.mean(np.all(np.asarray(Z) < 0, axis=0)))  # noqa: E731
+    per_row = lambda Z: float(np.mean(np.all(np.asarray(Z) <= 0, axis=1)))  # noqa: E731
+    for wrong in (any_sample, strict, per_row):
+        result = check("activations/dead-units", wrong, raise_on_failure=False)
+        assert not result and result.points == 0
+
+
+def test_activation_ranges_is_judged_on_the_whole_answer_without_giving_it_away():
+    assert check("activations/activation-ranges", ["relu", "threshold"]).points == 2
+    missing = check("activations/activation-ranges", ["relu"], raise_on_failure=False)
+    assert not missing and "threshold" not in str(missing)
+    small = check("activations/activation-ranges", ["relu", "threshold", "sigmoid"], raise_on_failure=False)
+    assert not small and "sigmoid" in str(small)
+    assert not check("activations/activation-ranges", ["nope"], raise_on_failure=False)
+
+
+def test_fix_the_run_rejects_changing_the_architecture_and_accepts_the_fix():
+    from nbcourse.exercises.activations import BROKEN_RUN
+
+    assert not check("activations/fix-the-run", {"epochs": 50}, raise_on_failure=False)
+    assert not check("activations/fix-the-run", {"momentum": 0.9}, raise_on_failure=False)
+    assert BROKEN_RUN["bias_init"] == -1.0 and BROKEN_RUN["lr"] == 1.0
+    assert check("activations/fix-the-run", {"bias_init": 0.1, "lr": 0.1}).points == 3

@@ -17,6 +17,9 @@ from nbcourse.figures.activations import (  # noqa: E402
     activation_explorer,
     activation_figure,
     flat_regions,
+    gradient_flow,
+    gradient_flow_explorer,
+    gradient_flow_figure,
 )
 
 
@@ -78,3 +81,32 @@ def test_activation_figure_draws_from_nbcourse_and_rejects_foreign_parameters():
 
 def test_registry_holds_the_activation_explorer():
     assert "nbcourse.figures.activations.activation_explorer" in widgets.registered()
+
+
+def test_gradient_flow_vanishes_for_the_deep_sigmoid_and_skips_restore_it():
+    plain = gradient_flow(6, "sigmoid", "xavier", False)
+    skips = gradient_flow(6, "sigmoid", "xavier", True)
+    assert plain["layers"] == ["fc0", "fc1", "fc2", "fc3", "fc4", "fc5", "fc6", "out"]
+    assert len(plain["spread"]) == 6
+    # each sigmoid layer shrinks the gradient by about its mean slope (< 1/4 ... ~0.3): 6 layers < 1e-2
+    assert plain["grad_norm"][0] / plain["grad_norm"][-1] < 1e-2
+    assert skips["grad_norm"][0] / skips["grad_norm"][-1] > 1e-1
+    # forward: the spread across inputs collapses without skips, not with them
+    assert plain["spread"][-1] < 1e-2 * plain["spread"][0]
+    assert skips["spread"][-1] > 0.3 * skips["spread"][0]
+    tanh = gradient_flow(6, "tanh", "xavier", False)
+    assert tanh["grad_norm"][0] / tanh["grad_norm"][-1] > 0.1
+
+
+def test_gradient_flow_is_reproducible():
+    assert gradient_flow(3, "relu", "kaiming", False) == gradient_flow(3, "relu", "kaiming", False)
+
+
+def test_gradient_flow_explorer_frames_are_valid_combinations():
+    view = gradient_flow_explorer()
+    assert view.start_values == {"depth": 6, "activation": "sigmoid", "init": "xavier", "residual": False}
+    combos = view.combinations()
+    assert 8 <= len(combos) <= 20
+    fig = gradient_flow_figure(2, "relu", "default", True)
+    assert "skip" in fig._suptitle.get_text()
+    plt.close(fig)
