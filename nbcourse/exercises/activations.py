@@ -10,10 +10,11 @@ exercise                               the student writes          points  check
 ``activations/dead-units``             ``dead_units``               2      units never switched on
 ``activations/activation-ranges``      ``no_gradient_left``         2      derivatives on a half-line
 ``activations/fix-the-run``            ``fixed_run``                3      a 4-layer ReLU net learns
+``activations/selu-scale``             ``selu_weight_scale``        2      SELU stays normalised
 =====================================  ==========================  ======  ============================
 
-The last three are on the pages *at a glance* (``activation-ranges``) and *vanishing gradients,
-saturated and dead units* (``dead-units``, ``fix-the-run``).
+The last four are on the pages *at a glance* (``activation-ranges``) and *vanishing gradients,
+saturated and dead units* (``dead-units``, ``fix-the-run``); ``selu-scale`` is on *Activations in action*.
 
 Every exercise is checked on zero, moderate values, the extremes :math:`\pm 50` and
 :math:`\pm 1000` (where the naive formulas overflow), in float32 and float64 numpy arrays and
@@ -342,4 +343,54 @@ register(BehaviourExercise(
     hint="Two things are wrong, each shown on the page: one kills units before training starts, "
          "one makes the steps too large for any ReLU network. Keep the activation.",
     notebook=PAGE_VANISHING,
+))
+
+
+# ------------------------------------------------------------- SELU: the weight scale that normalises
+
+PAGE_ACTION = "activations/in-action"
+
+
+def _selu_run(scale, *, seed):
+    from nbcourse import activations
+
+    try:
+        c = float(scale)
+    except (TypeError, ValueError):
+        return {"valid": False, "got": repr(scale)[:60]}
+    if not np.isfinite(c) or c <= 0:
+        return {"valid": False, "got": repr(scale)[:60]}
+    g = torch.Generator().manual_seed(seed)
+    width, depth = 256, 20
+    a = torch.randn(2000, width, generator=g)
+    variances, means = [], []
+    for _ in range(depth):
+        W = torch.randn(width, width, generator=g) * (c / width) ** 0.5  # Var(w) = c / n
+        a = activations.selu(a @ W.T)
+        variances.append(float(a.var()))
+        means.append(float(a.mean()))
+    return {"valid": True, "scale": c, "variances": variances, "means": means}
+
+
+def _selu_judge(measured):
+    if not measured["valid"]:
+        return False, f"give a positive number c (the weights' variance is c / n), got {measured['got']}"
+    var, mean, c = measured["variances"][-1], measured["means"][-1], measured["scale"]
+    if 0.7 <= var <= 1.4 and abs(mean) < 0.15:
+        return True, f"with Var(w) = {c:g}/n the activations at layer 20 have mean {mean:+.3f}, variance {var:.3f}"
+    trend = "grows" if var > 1.4 else "shrinks"
+    return False, (f"with Var(w) = {c:g}/n the variance {trend} to {var:.3g} by layer 20 (mean {mean:+.3g}): "
+                   f"the fixed point of SELU's mean and variance needs one particular weight scale")
+
+
+register(BehaviourExercise(
+    name="activations/selu-scale",
+    answer="selu_weight_scale",
+    title="The weight scale that lets SELU normalise itself",
+    points=2,
+    measure=_selu_run,
+    judge=_selu_judge,
+    answer_is_data=True,
+    hint="Klambauer et al. derive the constants for weights with zero mean and sum of squares n Var(w) = 1.",
+    notebook=PAGE_ACTION,
 ))

@@ -19,7 +19,7 @@ import numpy as np
 from nbcourse.widgets import Interactive, Options, interactive, register
 
 __all__ = ["EXPLORER_PARAMETERS", "activation_explorer", "activation_figure", "flat_regions",
-           "gradient_flow", "gradient_flow_explorer", "gradient_flow_figure"]
+           "gradient_flow", "gradient_flow_explorer", "gradient_flow_figure", "swish_explorer", "swish_figure"]
 
 #: The activations with a parameter: name -> (parameter, values the explorer offers). The first value
 #: is the default the explorer shows (the activation's own default; PReLU's usual initial slope).
@@ -357,5 +357,61 @@ def gradient_flow_explorer() -> Interactive:
         residual=Options([False, True], label="skip connections", labels={False: "off", True: "on"}),
         subset=_flow_subset(),
         title="Gradient flow explorer: where does the gradient vanish?",
+        dpi=80,
+    )
+
+
+# --------------------------------------------------------------------------------- swish's beta
+
+SWISH_BETAS = (0.0, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
+
+
+def swish_figure(beta: float = 1.0, *, z_min: float = -5.0, z_max: float = 5.0, num: int = 801):
+    r"""Swish :math:`S(z) = z\,\sigma(\beta z)` and its derivative for one :math:`\beta`, against its two
+    limits: the line :math:`z/2` (:math:`\beta = 0`) and ReLU (:math:`\beta \to \infty`). The title gives
+    the largest distance to each limit on the plotted range. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from nbcourse import activations, style
+
+    z = np.linspace(z_min, z_max, num)
+    s, ds = activations.swish(z, beta=beta), activations.swish.grad(z, beta=beta)
+    colour = style.color("swish")
+    fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(9, 3.6))
+    ax_f.plot(z, z / 2, color="0.6", ls=":", label="z/2 (β = 0)")
+    ax_f.plot(z, activations.relu(z), color=style.color("relu"), ls="--", lw=1, label="ReLU (β → ∞)")
+    ax_f.plot(z, s, color=colour, lw=2.2, label=f"swish, β = {beta:g}")
+    ax_d.plot(z, np.full_like(z, 0.5), color="0.6", ls=":", label="1/2")
+    ax_d.plot(z, activations.relu.grad(z), color=style.color("relu"), ls="--", lw=1, label="ReLU′")
+    ax_d.plot(z, ds, color=colour, lw=2.2, label=f"swish′, β = {beta:g}")
+    ax_f.set_ylim(-1.5, 5)
+    ax_d.set_ylim(-0.3, 1.3)
+    for ax, what in ((ax_f, "S(z)"), (ax_d, "S′(z)")):
+        ax.axhline(0, color="0.8", lw=0.8)
+        ax.set_xlabel("pre-activation z")
+        ax.set_ylabel(what)
+        ax.grid(alpha=0.25)
+        ax.legend(fontsize=8, loc="upper left")
+    to_line = np.abs(s - z / 2).max()
+    to_relu = np.abs(s - activations.relu(z)).max()
+    fig.suptitle(f"swish with β = {beta:g}: max distance to z/2 = {to_line:.3f}, to ReLU = {to_relu:.3f} "
+                 f"(on [{z_min:g}, {z_max:g}])", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+@register
+def swish_explorer() -> Interactive:
+    """Swish's :math:`\\beta` from 0 (a scaled line) to 50 (almost ReLU), function and derivative.
+
+    Examples::
+
+        >>> swish_explorer().start_values
+        {'beta': 1.0}
+    """
+    return interactive(
+        swish_figure,
+        beta=Options(list(SWISH_BETAS), default=1.0, slider=True, label="\u03b2"),
+        title="Swish: from a line (\u03b2 = 0) to ReLU (large \u03b2)",
         dpi=80,
     )

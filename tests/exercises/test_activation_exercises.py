@@ -43,7 +43,8 @@ SOLUTIONS = {
 
 NEW = {"activations/dead-units": "activations/vanishing-and-dead-units",
        "activations/activation-ranges": "activations/at-a-glance",
-       "activations/fix-the-run": "activations/vanishing-and-dead-units"}
+       "activations/fix-the-run": "activations/vanishing-and-dead-units",
+       "activations/selu-scale": "activations/in-action"}
 
 
 def test_the_chapter_registers_its_exercises():
@@ -200,3 +201,9 @@ def test_fix_the_run_rejects_changing_the_architecture_and_accepts_the_fix():
     assert not check("activations/fix-the-run", {"momentum": 0.9}, raise_on_failure=False)
     assert BROKEN_RUN["bias_init"] == -1.0 and BROKEN_RUN["lr"] == 1.0
     assert check("activations/fix-the-run", {"bias_init": 0.1, "lr": 0.1}).points == 3
+
+
+def test_selu_scale_accepts_lecun_and_rejects_twenty_percent_off():
+    assert check("activations/selu-scale", 1.0).points == 2
+    for wrong in (0.8, 1.2, 2.0, -1.0, "one"):
+        assert not check("activations/selu-scale", wrong, raise_on_failure=False)

@@ -20,6 +20,8 @@ from nbcourse.figures.activations import (  # noqa: E402
     gradient_flow,
     gradient_flow_explorer,
     gradient_flow_figure,
+    swish_explorer,
+    swish_figure,
 )
 
 
@@ -110,3 +112,16 @@ def test_gradient_flow_explorer_frames_are_valid_combinations():
     fig = gradient_flow_figure(2, "relu", "default", True)
     assert "skip" in fig._suptitle.get_text()
     plt.close(fig)
+
+
+def test_swish_explorer_runs_from_a_line_to_relu():
+    view = swish_explorer()
+    assert view.start_values == {"beta": 1.0}
+    betas = [c["beta"] for c in view.combinations()]
+    assert min(betas) == 0.0 and max(betas) >= 10
+    line = swish_figure(0.0)
+    assert "to z/2 = 0.000" in line._suptitle.get_text()
+    near_relu = swish_figure(50.0)
+    to_relu = float(near_relu._suptitle.get_text().split("to ReLU = ")[1].split()[0])
+    assert to_relu < 0.01
+    plt.close("all")
