@@ -11,10 +11,11 @@ exercise                               the student writes          points  check
 ``activations/activation-ranges``      ``no_gradient_left``         2      derivatives on a half-line
 ``activations/fix-the-run``            ``fixed_run``                3      a 4-layer ReLU net learns
 ``activations/selu-scale``             ``selu_weight_scale``        2      SELU stays normalised
+``activations/rescue-sigmoid``         ``sigmoid_rescue``           2      6 sigmoid layers learn
 =====================================  ==========================  ======  ============================
 
-The last four are on the pages *at a glance* (``activation-ranges``) and *vanishing gradients,
-saturated and dead units* (``dead-units``, ``fix-the-run``); ``selu-scale`` is on *Activations in action*.
+The last five are on the pages *at a glance* (``activation-ranges``) and *vanishing gradients,
+saturated and dead units* (``dead-units``, ``fix-the-run``); ``selu-scale`` is on *Activations in action*, ``rescue-sigmoid`` on *Comparing activations*.
 
 Every exercise is checked on zero, moderate values, the extremes :math:`\pm 50` and
 :math:`\pm 1000` (where the naive formulas overflow), in float32 and float64 numpy arrays and
@@ -393,4 +394,81 @@ register(BehaviourExercise(
     answer_is_data=True,
     hint="Klambauer et al. derive the constants for weights with zero mean and sum of squares n Var(w) = 1.",
     notebook=PAGE_ACTION,
+))
+
+
+# ----------------------------------------------------------------- rescue a deep sigmoid network
+
+PAGE_COMPARISON = "activations/comparison"
+
+#: the failing run: six sigmoid layers of 32, PyTorch's default initialisation, plain SGD, 3 epochs
+SIGMOID_RUN = {"batch_norm": False, "init": "default", "optimizer": "sgd", "lr": 0.1}
+RESCUE_TARGET = 0.85
+
+
+def _rescue_run(answer, *, seed):
+    from torch import nn
+
+    from nbcourse.data import load_digits
+    from nbcourse.models import make_activation
+    from nbcourse.train import Trainer
+
+    if not isinstance(answer, dict):
+        return {"valid": False, "why": f"the answer must be a dict like SIGMOID_RUN, got {type(answer).__name__}"}
+    extra = sorted(set(answer) - set(SIGMOID_RUN))
+    if extra:
+        return {"valid": False, "why": f"unknown setting {extra[0]!r}; the settings are {sorted(SIGMOID_RUN)} "
+                                       f"(the activation stays the sigmoid)"}
+    run = {**SIGMOID_RUN, **answer}
+    if run["init"] not in ("default", "xavier") or run["optimizer"] not in ("sgd", "adam") \
+            or not isinstance(run["batch_norm"], bool):
+        return {"valid": False, "why": "init is 'default' or 'xavier', optimizer 'sgd' or 'adam', batch_norm True "
+                                       "or False"}
+    try:
+        lr = float(run["lr"])
+    except (TypeError, ValueError):
+        return {"valid": False, "why": "lr must be a number"}
+    if not 0 < lr <= 10:
+        return {"valid": False, "why": f"lr must be in (0, 10], got {lr}"}
+    changed = sorted(k for k in SIGMOID_RUN if run[k] != SIGMOID_RUN[k])
+    torch.manual_seed(seed)
+    layers, fan_in = [], 64
+    for _ in range(6):
+        layers.append(nn.Linear(fan_in, 32))
+        if run["init"] == "xavier":
+            nn.init.xavier_uniform_(layers[-1].weight)
+            nn.init.zeros_(layers[-1].bias)
+        if run["batch_norm"]:
+            layers.append(nn.BatchNorm1d(32))
+        layers.append(make_activation("sigmoid"))
+        fan_in = 32
+    layers.append(nn.Linear(32, 10))
+    model = nn.Sequential(*layers)
+    opt = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[run["optimizer"]](model.parameters(), lr=lr)
+    (X, y), (X_val, y_val) = load_digits(seed=0)
+    history = Trainer(model, nn.CrossEntropyLoss(), opt, seed=seed, metrics="accuracy").fit(
+        (X, y), (X_val, y_val), epochs=3, batch_size=32)
+    return {"valid": True, "changed": changed, "accuracy": float(history["val_accuracy"][-1])}
+
+
+def _rescue_judge(measured):
+    if not measured["valid"]:
+        return False, measured["why"]
+    acc, changed = measured["accuracy"], ", ".join(measured["changed"]) or "nothing"
+    if acc >= RESCUE_TARGET:
+        return True, f"changing {changed}: validation accuracy {acc:.1%} after 3 epochs (target {RESCUE_TARGET:.0%})"
+    return False, f"changing {changed}: validation accuracy {acc:.1%} after 3 epochs, below {RESCUE_TARGET:.0%}"
+
+
+register(BehaviourExercise(
+    name="activations/rescue-sigmoid",
+    answer="sigmoid_rescue",
+    title="Make a deep sigmoid network learn",
+    points=2,
+    measure=_rescue_run,
+    judge=_rescue_judge,
+    answer_is_data=True,
+    hint="The page measured one change that brings six sigmoid layers close to ReLU; the vanishing-gradients "
+         "page showed that a matched initialisation alone did not.",
+    notebook=PAGE_COMPARISON,
 ))

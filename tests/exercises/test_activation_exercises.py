@@ -44,7 +44,8 @@ SOLUTIONS = {
 NEW = {"activations/dead-units": "activations/vanishing-and-dead-units",
        "activations/activation-ranges": "activations/at-a-glance",
        "activations/fix-the-run": "activations/vanishing-and-dead-units",
-       "activations/selu-scale": "activations/in-action"}
+       "activations/selu-scale": "activations/in-action",
+       "activations/rescue-sigmoid": "activations/comparison"}
 
 
 def test_the_chapter_registers_its_exercises():
@@ -207,3 +208,10 @@ def test_selu_scale_accepts_lecun_and_rejects_twenty_percent_off():
     assert check("activations/selu-scale", 1.0).points == 2
     for wrong in (0.8, 1.2, 2.0, -1.0, "one"):
         assert not check("activations/selu-scale", wrong, raise_on_failure=False)
+
+
+def test_rescue_sigmoid_needs_a_change_that_works():
+    assert check("activations/rescue-sigmoid", {"batch_norm": True}).points == 2
+    assert not check("activations/rescue-sigmoid", {}, raise_on_failure=False)
+    assert not check("activations/rescue-sigmoid", {"activation": "relu"}, raise_on_failure=False)
+    assert not check("activations/rescue-sigmoid", {"init": "he"}, raise_on_failure=False)
