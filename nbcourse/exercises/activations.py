@@ -177,7 +177,8 @@ register(FunctionExercise(
     forbidden=("swish", "silu", "autograd", "backward"),
     inputs="z from -1000 to 1000 in float32 and float64 with beta = 1 (the default), 0.5, 2 and 0, "
            "a 2-d array and Python numbers",
-    hint="The lecture's formula: S'(z) = beta S(z) + sigma(beta z) (1 - beta S(z)), with S(z) = z sigma(beta z).",
+    hint="Product rule on z * sigma(beta z); the chain rule brings a factor beta into the derivative of "
+         "sigma(beta z), and sigma'(u) = sigma(u) (1 - sigma(u)). Check your algebra at z = 0: S'(0) = 1/2.",
     notebook=PAGE,
 ))
 
