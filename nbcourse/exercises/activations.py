@@ -37,6 +37,9 @@ import torch
 
 from nbcourse.exercises import BehaviourExercise, Case, FunctionExercise, register
 
+# the settings of the failing runs that two exercises give the student to fix
+__all__ = ["BROKEN_RUN", "SIGMOID_RUN"]
+
 PAGE = "activations/at-a-glance"
 PAGE_VANISHING = "activations/vanishing-and-dead-units"
 
