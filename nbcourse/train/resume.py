@@ -89,15 +89,19 @@ class ResumeState:
         if self.seed is None:
             yield
             return
-        devices = [self.device.index or 0] if self.device.type in ("cuda", "mps") else []
-        kind = self.device.type if self.device.type in ("cuda", "mps") else "cuda"
-        with torch.random.fork_rng(devices=devices, device_type=kind):
+        with self.forked_rng():
             if self.rng is None:
                 _seed_rng(_derive_seed(self.seed, 1), self.device)
                 self.after_step()
             else:
                 _set_rng(self.rng, self.device)
             yield
+
+    def forked_rng(self):
+        """A block that leaves the global random state as it found it (for evaluation)."""
+        devices = [self.device.index or 0] if self.device.type in ("cuda", "mps") else []
+        kind = self.device.type if self.device.type in ("cuda", "mps") else "cuda"
+        return torch.random.fork_rng(devices=devices, device_type=kind)
 
     def after_step(self) -> None:
         """Remember the global random state at this point (seeded runs), to resume from it."""

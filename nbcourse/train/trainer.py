@@ -29,7 +29,6 @@ the :mod:`nbcourse.models`.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import os
@@ -230,7 +229,8 @@ class Trainer:
         self.model = memory_format(model, True) if self.channels_last else model
         self.loss_fn = loss_fn
         self.optimizer = optimizer
-        self.metrics = resolve_metrics(metrics, ignore_index=loss_ignore_index(loss_fn))
+        self._ignore_index = loss_ignore_index(loss_fn)
+        self.metrics = resolve_metrics(metrics, ignore_index=self._ignore_index)
         self.callbacks = list(callbacks)
         if progress:
             self.callbacks.append(ProgressBar())
@@ -504,22 +504,22 @@ class Trainer:
         saved = {"model": {k: v.clone() for k, v in self.model.state_dict().items()},
                  "optimizer": copy.deepcopy(self.optimizer.state_dict()),
                  "scaler": copy.deepcopy(self._scaler.state_dict()) if self._scaler.is_enabled() else None,
-                 "callbacks": [copy.deepcopy(cb.state_dict()) if hasattr(cb, "state_dict") else None
-                               for cb in self.callbacks]}
+                 "callbacks": {id(cb): copy.deepcopy(cb.state_dict()) for cb in self.callbacks
+                               if hasattr(cb, "state_dict")}}
+        loaded: list = []  # callbacks given their saved state
         try:
+            self._load_callback_states(checkpoint["callbacks"], loaded)
             self.model.load_state_dict(checkpoint["model"])
             self.optimizer.load_state_dict(checkpoint["optimizer"])
             if checkpoint.get("scaler") is not None and self._scaler.is_enabled():
                 self._scaler.load_state_dict(checkpoint["scaler"])
-            self._load_callback_states(checkpoint["callbacks"])
         except Exception as e:  # noqa: BLE001 - undo, then say what failed
             self.model.load_state_dict(saved["model"])
             self.optimizer.load_state_dict(saved["optimizer"])
             if saved["scaler"] is not None:
                 self._scaler.load_state_dict(saved["scaler"])
-            for cb, state in zip(self.callbacks, saved["callbacks"]):
-                if state is not None and hasattr(cb, "load_state_dict"):
-                    cb.load_state_dict(state)
+            for cb in loaded:
+                cb.load_state_dict(saved["callbacks"][id(cb)])
             raise CheckpointError(f"Trainer.load_checkpoint: {str(path)!r} could not be loaded "
                                   f"({type(e).__name__}: {e}); nothing was changed") from e
         self.history = checkpoint["history"]
@@ -533,8 +533,9 @@ class Trainer:
         self._resume.load_state_dict(resume)
         self._totals = list(resume["partial"]["totals"]) if resume["partial"] else self._zero_totals()
 
-    def _load_callback_states(self, saved: list) -> None:
-        """Give each callback the saved state of the same class, in order; say what could not be matched."""
+    def _load_callback_states(self, saved: list, loaded: list) -> None:
+        """Give each callback the saved state of the same class, in order (appending it to ``loaded``);
+        say what could not be matched."""
         used = [False] * len(saved)
         unmatched = []
         for cb in self.callbacks:
@@ -544,6 +545,7 @@ class Trainer:
                     used[i] = True
                     if hasattr(cb, "load_state_dict"):
                         cb.load_state_dict(cb_state)
+                        loaded.append(cb)
                     break
             else:
                 if hasattr(cb, "state_dict") and cb.state_dict():
@@ -714,23 +716,30 @@ class Trainer:
 
     @torch.no_grad()
     def _evaluate(self, data, *, prefix: str) -> dict[str, float]:
-        """Mean loss and metrics over ``data`` (eval mode), summed on the device, read once."""
-        totals = torch.zeros(1 + len(self.metrics), dtype=torch.float64, device=self.device)
-        count = 0
-        with eval_mode(self.model):
+        """Mean loss and metrics over ``data`` (eval mode), summed on the device, read once. It draws
+        nothing from the run's random streams (a DataLoader draws a seed when iterated: forked here)."""
+        totals = torch.zeros(2 + len(self.metrics), dtype=torch.float64, device=self.device)  # ..., samples
+        with eval_mode(self.model), self._resume.forked_rng():
             for X, y in self._eval_batches(data, prefix):
                 with self.precision.autocast():
                     y_hat = self.model(X)
                     loss = self.loss_fn(y_hat, y)
                 values = [loss.float()] + [fn(y_hat, y).float().reshape(()) for fn in self.metrics.values()]
-                totals += torch.stack(values).double() * len(y)
-                count += len(y)
-        stats = torch.cat([totals, torch.tensor([count], dtype=torch.float64, device=self.device)])
-        stats = self._dist.all_reduce_sum(stats).tolist()
+                n = self._counted(y_hat, y)  # the samples the batch's means are over
+                weighted = torch.stack(values).double() * n
+                totals += torch.cat([torch.where(n > 0, weighted, 0.0), n.reshape(1)])  # (a batch all ignored: 0)
+        stats = self._dist.all_reduce_sum(totals).tolist()
         if stats[-1] == 0:
             raise ValueError(f"Trainer: the {prefix or 'evaluation '}data is empty")
         names = ["loss", *self.metrics]
         return {prefix + name: value / stats[-1] for name, value in zip(names, stats[:-1])}
+
+    def _counted(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The number of samples a batch mean is over (a float64 0-d tensor on the device): all of them,
+        or, for class labels, those that do not hold the loss's ``ignore_index``."""
+        if self._ignore_index is None or y.is_floating_point() or y_hat.ndim != y.ndim + 1:
+            return torch.tensor(float(len(y)), dtype=torch.float64, device=self.device)
+        return (y != self._ignore_index).sum().double()  # on the device: no sync
 
     def _eval_batches(self, data, prefix: str):
         W = self.world_size
@@ -919,7 +928,8 @@ class Trainer:
         if isinstance(data, Dataset):
             if len(data) == 0:  # type: ignore[arg-type]
                 raise ValueError(f"{caller}: {name} is empty (0 samples)")
-            loader = DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=self._resume.generator,
+            loader = DataLoader(data, batch_size=batch_size, shuffle=shuffle,
+                                generator=self._resume.generator if shuffle else None,  # (only to shuffle)
                                 pin_memory=self.device.type == "cuda")
             return _Loader(loader, batch_size, shuffle)
         raise TypeError(
