@@ -14,6 +14,7 @@
 
 - :class:`Trainer` (``trainer.py``): ``fit``, ``evaluate``, ``predict``, ``checkpoint``, ``load_checkpoint``;
   the step loop is :meth:`Trainer._train_epoch`.
+- ``batches.py``: the data a fit receives, and how it is batched.
 - ``preflight.py``: the one-batch checks before training; what targets each loss takes.
 - ``resume.py``: exact resumption (random streams, epoch starts, unfinished epochs) and checkpoint files.
 - :class:`History` (``history.py``): what a run records; a mapping, ``.plot()``, ``.to_dict()``.

@@ -11,6 +11,7 @@ The whole algorithm is the loop in :meth:`Trainer._train_epoch`, which reads lik
 
 Everything else is around it, not in it, and most of it in a module of its own:
 
+* ``batches.py``: the data a fit receives (tensors batched by index on the device, or a DataLoader);
 * ``preflight.py``: one batch through model and loss before training, with errors that say how
   to fix a wrong shape, dtype or label;
 * ``resume.py``: the random streams, the start of each epoch and where an unfinished epoch
@@ -39,15 +40,16 @@ from typing import Iterable, Iterator
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, IterableDataset, TensorDataset
+from torch.utils.data import DataLoader
 
+from .batches import Loader, Tensors, as_data, as_inputs, is_array, split_batch
 from .callbacks import Callback, EVENTS, ProgressBar, check_callback
 from .devices import eval_mode, has_conv, memory_format, notice, resolve_device, resolve_precision, to_device
 from .distributed import Distributed
 from .history import History
 from .metrics import resolve_metrics
 from .preflight import check_batch, check_inputs, describe_first_layer, loss_ignore_index, loss_name, param_dtype
-from .resume import (CHECKPOINT_FORMAT, CheckpointError, Layout, ResumeState, can_continue, optimizer_class_name,
+from .resume import (CHECKPOINT_FORMAT, CheckpointError, ResumeState, can_continue, optimizer_class_name,
                      read_checkpoint, write_checkpoint)
 
 __all__ = ["Trainer", "NonFiniteLossError", "CheckpointError", "CHECKPOINT_FORMAT"]
@@ -70,57 +72,6 @@ class _StopNonFinite(Exception):
 
     def __init__(self, value: float, step_in_epoch: int, X: torch.Tensor | None, y: torch.Tensor | None):
         self.value, self.step_in_epoch, self.X, self.y = value, step_in_epoch, X, y
-
-
-# ------------------------------------------------------------------------------------------------
-# the data a fit receives, in the two forms the loop knows; each knows how it is batched
-# ------------------------------------------------------------------------------------------------
-
-@dataclass
-class _Tensors:
-    """In-memory data, already on the device; batched by index, ``batch_size`` samples a step."""
-
-    X: torch.Tensor
-    y: torch.Tensor
-    batch_size: int
-    shuffle: bool
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def layout(self) -> Layout:
-        return Layout(len(self), self.batch_size, self.shuffle)
-
-    def for_evaluation(self, batch_size: int) -> "_Tensors":
-        return _Tensors(self.X, self.y, batch_size, False)
-
-    loader_generator = None
-
-
-@dataclass
-class _Loader:
-    """A DataLoader (given, or built around a Dataset); it batches and shuffles itself. ``batch_size``
-    and ``shuffle`` are the fit's arguments, kept to recognise the same data when resuming."""
-
-    loader: DataLoader
-    batch_size: int
-    shuffle: bool
-
-    def layout(self) -> Layout:
-        return Layout(_loader_len(self.loader), self.batch_size, self.shuffle)
-
-    def for_evaluation(self, batch_size: int) -> "_Loader":
-        """The same samples in order (no shuffling: the training order's generator is not touched)."""
-        loader = self.loader
-        if isinstance(loader.dataset, IterableDataset):
-            return self
-        ordered = DataLoader(loader.dataset, batch_size=batch_size, shuffle=False, collate_fn=loader.collate_fn,
-                             num_workers=loader.num_workers, pin_memory=loader.pin_memory)
-        return _Loader(ordered, batch_size, False)
-
-    @property
-    def loader_generator(self) -> torch.Generator | None:
-        return getattr(self.loader, "generator", None)
 
 
 class Trainer:
@@ -335,7 +286,7 @@ class Trainer:
             NonFiniteLossError: when the loss becomes NaN or infinite (with ``on_nonfinite="raise"``);
                 the model keeps its last good weights.
         """
-        if train_data is not None and _is_array(train_data) and _is_array(val_data):
+        if train_data is not None and is_array(train_data) and is_array(val_data):
             raise TypeError(
                 "Trainer.fit: got two arrays as train_data and val_data; pass the training data as one "
                 "pair: fit((X, y), epochs=..., batch_size=...)"
@@ -348,28 +299,12 @@ class Trainer:
             if not isinstance(value, bool):
                 raise TypeError(f"Trainer.fit: argument {name!r} got {value!r}, expected True or False")
 
-        checkpoint = None
-        if resume_from is not None:  # read and check it all; nothing is changed before the data fits too
-            checkpoint = read_checkpoint(resume_from, model=self.model, optimizer=self.optimizer, caller="Trainer.fit")
-        train, val = self._prepare(train_data, val_data, batch_size, val_batch_size or batch_size, shuffle)
-        if checkpoint is not None:
-            done = checkpoint["complete"] or checkpoint["fit_start_epoch"] + epochs <= checkpoint["epoch"]
-            if not done and checkpoint["step_in_epoch"]:
-                can_continue(checkpoint["resume"]["partial"], train.layout(), from_checkpoint=True,
-                             epoch=checkpoint["epoch"] + 1)
-            self._load(checkpoint, resume_from)
-            if done:
-                notice(f"Trainer.fit: the checkpoint {str(resume_from)!r} was written after its fit call had "
-                       "finished; nothing left to train (load_checkpoint, then fit without resume_from, trains more)")
-                return self.history
-            self.fit_start_epoch, self.fit_end_epoch = checkpoint["fit_start_epoch"], checkpoint["fit_start_epoch"] + epochs
-        else:
-            if self.step_in_epoch and not self._resume.can_continue(from_checkpoint=False, epoch=self.epoch + 1):
-                notice(f"Trainer.fit: the interrupted epoch {self.epoch + 1} cannot be continued with different "
-                       "data, batch_size or shuffle; it starts again from its beginning")
-                self._back_to_epoch_start()
-            self.fit_start_epoch, self.fit_end_epoch = self.epoch, self.epoch + epochs
-        train_eval = train.for_evaluation(val_batch_size or batch_size) if eval_train else None
+        started = self._start(train_data, val_data, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
+                              val_batch_size=val_batch_size or batch_size, eval_train=eval_train,
+                              resume_from=resume_from)
+        if started is None:  # a checkpoint of a finished fit call
+            return self.history
+        train, train_eval, val = started
 
         # the keys this call records, in their order, present from the start (empty until an epoch ends)
         splits = ["train_"] + (["train_eval_"] if eval_train else []) + (["val_"] if val is not None else [])
@@ -399,6 +334,35 @@ class Trainer:
             raise error
         return self.history
 
+    def _start(self, train_data, val_data, *, epochs: int, batch_size: int, shuffle: bool, val_batch_size: int,
+               eval_train: bool, resume_from):
+        """Everything before the first step of a fit: the data, its checks, the checkpoint to resume
+        from (checked completely, loaded only once the data fits it too), where the call ends.
+        Returns ``(train, train_eval, val)``, or None when the checkpoint's fit call had finished."""
+        checkpoint = None
+        if resume_from is not None:
+            checkpoint = read_checkpoint(resume_from, model=self.model, optimizer=self.optimizer, caller="Trainer.fit")
+        train, val = self._prepare(train_data, val_data, batch_size, val_batch_size, shuffle)
+        if checkpoint is not None:
+            start = checkpoint["fit_start_epoch"]
+            done = checkpoint["complete"] or start + epochs <= checkpoint["epoch"]
+            if not done and checkpoint["step_in_epoch"]:
+                can_continue(checkpoint["resume"]["partial"], train.layout(), from_checkpoint=True,
+                             epoch=checkpoint["epoch"] + 1)
+            self._load(checkpoint, resume_from)
+            if done:
+                notice(f"Trainer.fit: the checkpoint {str(resume_from)!r} was written after its fit call had "
+                       "finished; nothing left to train (load_checkpoint, then fit without resume_from, trains more)")
+                return None
+        else:
+            if self.step_in_epoch and not self._resume.can_continue(from_checkpoint=False, epoch=self.epoch + 1):
+                notice(f"Trainer.fit: the interrupted epoch {self.epoch + 1} cannot be continued with different "
+                       "data, batch_size or shuffle; it starts again from its beginning")
+                self._back_to_epoch_start()
+            start = self.epoch
+        self.fit_start_epoch, self.fit_end_epoch = start, start + epochs
+        return train, (train.for_evaluation(val_batch_size) if eval_train else None), val
+
     def _prepare(self, train_data, val_data, batch_size: int, val_batch_size: int, shuffle: bool):
         """Everything before the first step: setup, data on the device, the one-batch checks."""
         self._setup()
@@ -406,13 +370,13 @@ class Trainer:
         self._checked_loaders = set()
         train = self._as_data(train_data, "train_data", batch_size=batch_size, shuffle=shuffle)
         val = None if val_data is None else self._as_data(val_data, "val_data", batch_size=val_batch_size, shuffle=False)
-        if isinstance(train, _Tensors):
+        if isinstance(train, Tensors):
             k = min(batch_size, CHECK_ROWS)
             self._preflight(train.X[:k], train.y[:k], "train_data", full_y=train.y)
-        if isinstance(val, _Tensors):
+        if isinstance(val, Tensors):
             self._preflight(val.X[:CHECK_ROWS], val.y[:CHECK_ROWS], "val_data", full_y=val.y)
         for data in (train, val):  # (channels_last may have been switched off by the check)
-            if isinstance(data, _Tensors):
+            if isinstance(data, Tensors):
                 data.X = memory_format(data.X, self.channels_last)
         self._resume.layout = train.layout()
         return train, val
@@ -420,12 +384,15 @@ class Trainer:
     def evaluate(self, data, *, batch_size: int = 256) -> dict[str, float]:
         """Loss and metrics of the model on ``data`` (same kinds as ``fit``), in eval mode, no gradients.
 
+        Each is the mean over all the samples, whatever ``batch_size`` (samples whose class label is
+        the loss's ``ignore_index`` are not counted, as the loss does not count them).
+
         Returns:
             ``{"loss": ..., "<metric>": ...}``.
         """
         _check_positive_int("batch_size", batch_size, caller="Trainer.evaluate")
         data = self._as_data(data, "data", batch_size=batch_size, shuffle=False, caller="Trainer.evaluate")
-        if isinstance(data, _Tensors):
+        if isinstance(data, Tensors):
             self._preflight(data.X[:CHECK_ROWS], data.y[:CHECK_ROWS], "data", full_y=data.y,
                             caller="Trainer.evaluate")
             data.X = memory_format(data.X, self.channels_last)
@@ -598,12 +565,12 @@ class Trainer:
             self._totals = self._zero_totals()
         else:  # the same order as when the epoch began, and the sums of the steps it had done
             self._totals = self._resume.continue_epoch(data.loader_generator)
-        if isinstance(data, _Tensors):
+        if isinstance(data, Tensors):
             yield from self._tensor_batches(data, skip)
         else:
             yield from self._loader_batches(data.loader, skip)
 
-    def _tensor_batches(self, data: _Tensors, skip: int):
+    def _tensor_batches(self, data: Tensors, skip: int):
         N, W = len(data), self.world_size
         order = torch.randperm(N, generator=self._resume.generator) if data.shuffle else None
         starts = range(0, N, data.batch_size)
@@ -635,7 +602,7 @@ class Trainer:
                 continue
             if i == skip:
                 self._resume.set_rng(resume_rng)  # the random state where the interrupted step began
-            X, y = _split_batch(batch)
+            X, y = split_batch(batch)
             n = len(y)
             if W > 1:  # every process reads the whole batch and keeps its share
                 if n < W:
@@ -743,14 +710,14 @@ class Trainer:
 
     def _eval_batches(self, data, prefix: str):
         W = self.world_size
-        if isinstance(data, _Tensors):
+        if isinstance(data, Tensors):
             X, y = data.X, data.y
             if W > 1:  # each process evaluates its share
                 X, y = X[self.rank::W], y[self.rank::W]
             yield from zip(memory_format(X, self.channels_last).split(data.batch_size), y.split(data.batch_size))
             return
         for batch in data.loader:
-            X, y = _split_batch(batch)
+            X, y = split_batch(batch)
             if W > 1:
                 X, y = X[self.rank::W], y[self.rank::W]
             X, y = memory_format(to_device(X, self.device), self.channels_last), to_device(y, self.device)
@@ -882,60 +849,14 @@ class Trainer:
                 notice(f"Trainer: torch.compile failed ({type(e).__name__}); training in eager mode")
                 self._net = self._dist.wrap(self.model, self.device) if self._dist.enabled else self.model
 
-    def _as_tensor(self, value, what: str) -> torch.Tensor:
-        """``value`` as a tensor (numpy floats take the model's dtype); ``what`` starts the error message."""
-        if isinstance(value, np.ndarray):
-            value = torch.as_tensor(value)
-            if value.is_floating_point():
-                value = value.to(param_dtype(self.model))
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{what} {type(value).__name__}, expected a tensor or numpy array"
-                            + (" (convert a list with torch.tensor(...))" if isinstance(value, (list, tuple)) else ""))
-        return value
+    def _as_data(self, data, name: str, *, batch_size: int, shuffle: bool, caller: str = "Trainer.fit"):
+        return as_data(data, name, batch_size=batch_size, shuffle=shuffle, device=self.device,
+                       dtype=param_dtype(self.model), channels_last=self.channels_last,
+                       generator=self._resume.generator, caller=caller)
 
     def _as_inputs(self, X, name: str, *, caller: str = "Trainer.fit") -> torch.Tensor:
-        X = self._as_tensor(X, f"{caller}: argument {name!r} got").to(self.device)
-        return memory_format(X, self.channels_last)
-
-    def _as_data(self, data, name: str, *, batch_size: int, shuffle: bool, caller: str = "Trainer.fit"):
-        """Normalise what fit/evaluate received into ``_Tensors`` (on the device) or ``_Loader``."""
-        if isinstance(data, DataLoader):
-            if _loader_len(data) == 0:
-                raise ValueError(f"{caller}: {name} is empty (its DataLoader's dataset has no samples)")
-            if self.device.type == "cuda" and not data.pin_memory:
-                notice(f"{caller}: {name}'s DataLoader copies to the GPU faster with pin_memory=True")
-            return _Loader(data, batch_size, shuffle)
-        if isinstance(data, TensorDataset):
-            if len(data.tensors) != 2:
-                raise ValueError(f"{caller}: {name} is a TensorDataset of {len(data.tensors)} tensors, expected 2 (X, y)")
-            data = data.tensors
-        if isinstance(data, (tuple, list)):
-            if len(data) != 2:
-                raise ValueError(f"{caller}: {name} is a sequence of {len(data)} items, expected a pair (X, y)")
-            X, y = data
-            X = self._as_inputs(X, f"{name}[0] (X)", caller=caller)
-            y = self._as_tensor(y, f"{caller}: {name}[1] (y) is")
-            if len(X) != len(y):
-                raise ValueError(f"{caller}: {name} has {len(X)} inputs but {len(y)} targets; they must match")
-            if len(X) == 0:
-                raise ValueError(f"{caller}: {name} is empty (0 samples)")
-            for part, t in (("inputs X", X), ("targets y", y)):
-                # a NaN or inf anywhere makes the sum non-finite (one cheap reduction); then find the rows
-                if t.is_floating_point() and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
-                    rows = (~torch.isfinite(t.reshape(len(t), -1))).any(dim=1).nonzero().flatten()[:5].tolist()
-                    raise ValueError(f"{caller}: {name}'s {part} hold NaN or inf (rows {rows}...); clean the data first")
-            return _Tensors(X, y.to(self.device), batch_size, shuffle)
-        if isinstance(data, Dataset):
-            if len(data) == 0:  # type: ignore[arg-type]
-                raise ValueError(f"{caller}: {name} is empty (0 samples)")
-            loader = DataLoader(data, batch_size=batch_size, shuffle=shuffle,
-                                generator=self._resume.generator if shuffle else None,  # (only to shuffle)
-                                pin_memory=self.device.type == "cuda")
-            return _Loader(loader, batch_size, shuffle)
-        raise TypeError(
-            f"{caller}: {name} is {type(data).__name__}, expected a pair (X, y) of tensors or arrays, "
-            "a TensorDataset, a Dataset or a DataLoader"
-        )
+        return as_inputs(X, name, device=self.device, dtype=param_dtype(self.model),
+                         channels_last=self.channels_last, caller=caller)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -947,25 +868,6 @@ def _check_positive_int(name: str, value, *, caller: str = "Trainer.fit") -> Non
         raise TypeError(f"{caller}: argument {name!r} got {value!r}, expected a positive integer")
     if value < 1:
         raise ValueError(f"{caller}: argument {name!r} got {value}, expected a positive integer (at least 1)")
-
-
-def _is_array(x) -> bool:
-    return isinstance(x, (torch.Tensor, np.ndarray))
-
-
-def _loader_len(loader: DataLoader) -> int:
-    try:
-        return len(loader.dataset)  # type: ignore[arg-type]
-    except TypeError:  # an iterable dataset without a length
-        return -1
-
-
-def _split_batch(batch) -> tuple:
-    if isinstance(batch, (tuple, list)) and len(batch) == 2:
-        return batch[0], batch[1]
-    if isinstance(batch, dict) and {"X", "y"} <= set(batch):
-        return batch["X"], batch["y"]
-    raise TypeError(f"Trainer.fit: a DataLoader batch must be a pair (X, y), got {type(batch).__name__}")
 
 
 def _overrides(cb, event: str) -> bool:

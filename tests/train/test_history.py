@@ -110,6 +110,11 @@ def test_train_eval_keys_are_a_split_not_a_metric():
     h.append_epoch(epoch=1, train_loss=1.0, train_accuracy=0.5, train_eval_loss=0.9, train_eval_accuracy=0.6,
                    val_loss=1.1, val_accuracy=0.4)
     assert h.metric_names() == ["accuracy"]
+    fig, axes = h.plot()
+    labels = [line.get_label() for line in axes[0].get_lines()]
+    assert "training loss (end of epoch, eval mode)" in labels and "validation loss" in labels
+    assert "training (end of epoch) accuracy" in [line.get_label() for line in axes[1].get_lines()]
+    plt.close(fig)
     with pytest.raises(KeyError, match="eval_train=True"):
         h2 = History()
         h2.append_epoch(epoch=1, train_loss=1.0)
