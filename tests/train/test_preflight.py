@@ -104,7 +104,13 @@ def with_ignored(y, value=-100, every=5):
 @pytest.mark.parametrize("loss_fn", [nn.CrossEntropyLoss(), F.cross_entropy, losses.cross_entropy,
                                      losses.CrossEntropyLoss()],
                          ids=["torch module", "torch function", "nbcourse function", "nbcourse module"])
-def test_labels_holding_ignore_index_are_accepted(loss_fn):
+@pytest.mark.parametrize("declared", [False, True], ids=["as today", "declared"])
+def test_labels_holding_ignore_index_are_accepted(loss_fn, declared, monkeypatch):
+    if declared:  # whether or not nbcourse.losses declares its targets yet, the result is the same
+        for cls in (losses.CrossEntropyLoss, losses.NLLLoss):
+            monkeypatch.setattr(cls, "targets", ("classes", "probabilities"), raising=False)
+        assert loss_targets(loss_fn) == ("classes", "probabilities")
+    assert loss_ignore_index(loss_fn) == -100
     X, y = data()
     y_ignored = with_ignored(y)
     trainer = trainer_for(loss_fn, metrics="accuracy")
