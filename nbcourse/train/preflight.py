@@ -260,9 +260,11 @@ def _check_targets(loss_fn, y_hat, y, where, *, full_y=None) -> None:
         _check_class_range(loss_fn, y_hat, full_y if full_y is not None else y, where)
         return
     if y.shape == y_hat.shape:
-        if "values" not in kinds and "probabilities" in kinds and not y.is_floating_point():
-            raise TypeError(f"{where}: {name} takes float targets (probabilities, e.g. 0.0 / 1.0), but they are "
-                            f"{y.dtype}; use y.float()")
+        if "values" not in kinds and "probabilities" in kinds:
+            if not y.is_floating_point():
+                raise TypeError(f"{where}: {name} takes float targets (probabilities, e.g. 0.0 / 1.0), but they "
+                                f"are {y.dtype}; use y.float()")
+            _check_probabilities(name, full_y if full_y is not None and full_y.shape[1:] == y.shape[1:] else y, where)
         return
     if "classes" in kinds:
         expected = f"class indices of shape {tuple(y_hat.shape[:1]) + tuple(y_hat.shape[2:])}"
@@ -278,6 +280,21 @@ def _check_targets(loss_fn, y_hat, y, where, *, full_y=None) -> None:
         fix = "make the model output one value per target"
     raise ValueError(f"{where}: {name} compares model output of shape {tuple(y_hat.shape)} with targets of shape "
                      f"{tuple(y.shape)}; they would broadcast to a wrong result: {fix}")
+
+
+def _check_probabilities(name, targets, where) -> None:
+    """Targets a loss reads as probabilities lie in [0, 1]."""
+    if targets.numel() == 0:
+        return
+    low, high = float(targets.min()), float(targets.max())
+    if low >= 0.0 and high <= 1.0:
+        return
+    hint = ""
+    if float(targets.round().sub(targets).abs().max()) == 0.0 and high >= 2:
+        hint = (f" They look like class labels 0..{int(high)}: for more than two classes use CrossEntropyLoss "
+                "with one output per class and integer labels (y.long())")
+    raise ValueError(f"{where}: {name} takes targets that are probabilities in [0, 1], but they range from {low:g} "
+                     f"to {high:g}.{hint}")
 
 
 def _check_class_range(loss_fn, y_hat, labels, where) -> None:

@@ -164,3 +164,19 @@ def test_check_batch_leaves_the_model_in_its_mode():
     X, y = data()
     check_batch(model, nn.CrossEntropyLoss(), {}, X[:8], y[:8], name="train_data")
     assert model.training and model[0].training and not model[1].training
+
+
+def test_probability_targets_outside_0_1_are_refused():
+    X, y = data()
+    model_out = 1
+    with pytest.raises(ValueError) as info:  # labels 0, 1, 2 given to a binary loss
+        trainer_for(nn.BCEWithLogitsLoss(), outputs=model_out).fit((X, y.float().unsqueeze(1)), epochs=1,
+                                                                    batch_size=16)
+    for words in ("BCEWithLogitsLoss()", "probabilities in [0, 1]", "from 0 to 2", "CrossEntropyLoss"):
+        assert words in str(info.value), str(info.value)
+    # soft targets in [0, 1] are fine, as are the same targets for a loss on values
+    soft = torch.rand(len(X), 1, generator=torch.Generator().manual_seed(0))
+    assert trainer_for(nn.BCEWithLogitsLoss(), outputs=1).fit((X, soft), epochs=1, batch_size=16).num_epochs == 1
+    assert trainer_for(nn.MSELoss(), outputs=1).fit((X, 3 * soft), epochs=1, batch_size=16).num_epochs == 1
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):  # soft labels for cross-entropy
+        trainer_for(nn.CrossEntropyLoss()).fit((X, torch.full((len(X), 3), 0.5) * 3), epochs=1, batch_size=16)
