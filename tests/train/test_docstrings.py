@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["nbcourse.train", "nbcourse.train.trainer", "nbcourse.train.history", "nbcourse.train.callbacks",
-           "nbcourse.train.metrics", "nbcourse.train.devices", "nbcourse.models", "nbcourse.models.mlp",
+           "nbcourse.train.metrics", "nbcourse.train.devices", "nbcourse.train.preflight", "nbcourse.train.resume",
+           "nbcourse.train.batches", "nbcourse.models", "nbcourse.models.mlp",
            "nbcourse.models.cnn", "nbcourse.models._activation", "nbcourse.data.digits", "nbcourse.data.idx"]
 
 
