@@ -3,7 +3,7 @@
 ::
 
     nbcourse release book/activations/at-a-glance.ipynb --out release/
-    nbcourse grade submissions/*.ipynb --out grades.csv --jobs 4 --timeout 60 [--tests private/]
+    nbcourse grade submissions/ --released release/at-a-glance.ipynb --out grades.csv --jobs 4 [--tests private/]
     nbcourse exercises [CHAPTER]
 
 Exit status: 0 when the command did its work (a submission that fails, hangs or is not a
@@ -75,9 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--tests", action="append", default=[], metavar="DIR",
                        help="folder of private exercise files (Python files calling nbcourse.exercises.register); "
                             "may be repeated")
+    grade.add_argument("--released", action="append", default=[], metavar="NOTEBOOK",
+                       help="the notebook given to students (or its instructor version): every submission gets a "
+                            "row for each of its exercises, answered or not; may be repeated. Recommended")
     grade.add_argument("--exercises", action="append", default=[], metavar="NAME",
                        help="grade exactly these exercises (names or patterns like 'activations/*') in every "
-                            "submission; may be repeated. Default: what each notebook holds")
+                            "submission; may be repeated. Default: those of --released, else those at least half "
+                            "of the submissions hold")
     grade.add_argument("--feedback", metavar="DIR", default=None,
                        help="folder for the feedback files (default: 'feedback' next to the CSV)")
     grade.add_argument("--quiet", action="store_true", help="do not print progress")
@@ -109,12 +113,17 @@ def _release(args) -> int:
 
 
 def _grade(args) -> int:
-    from nbcourse.exercises._grade import grade, write_csv
+    from nbcourse.exercises._grade import check_writable, grade, write_csv
 
     out = Path(args.out)
     if out.is_dir() or args.out.endswith(("/", "\\")):
         print(f"nbcourse grade: --out is the grade sheet, a CSV file, but {args.out!r} is a folder; "
               f"write e.g. --out {str(out / 'grades.csv')!r}", file=sys.stderr)
+        return 2
+    try:  # before any grading: results that cannot be written would be lost
+        check_writable(out, args.feedback)
+    except ValueError as error:
+        print(f"nbcourse {error}", file=sys.stderr)
         return 2
 
     def progress(done, total, report):
@@ -124,7 +133,7 @@ def _grade(args) -> int:
 
     try:
         reports = grade(args.submissions, jobs=args.jobs, timeout=args.timeout, tests=args.tests,
-                        exercises=args.exercises or None, progress=progress)
+                        exercises=args.exercises or None, released=args.released or None, progress=progress)
     except ValueError as error:
         print(f"nbcourse {error}", file=sys.stderr)
         return 2

@@ -191,22 +191,21 @@ The public names
 
 from __future__ import annotations
 
-from nbcourse.exercises._core import (
-    BehaviourExercise,
-    Case,
-    CheckFailed,
-    CheckResult,
-    FunctionExercise,
-    NotAnswered,
-    autograd_derivative,
-    check,
-    get,
-    load_tests,
-    names,
-    register,
-)
-from nbcourse.exercises._notebook import exercise_cells, release_notebook
-from nbcourse.exercises._grade import grade
+import importlib
+
+# what checking needs, imported now; notebook tools and the grader (nbformat, nbclient,
+# asyncio, multiprocessing) only when asked for
+from nbcourse.exercises._behaviour import BehaviourExercise
+from nbcourse.exercises._check import check
+from nbcourse.exercises._function import Case, FunctionExercise, autograd_derivative
+from nbcourse.exercises._registry import get, load_tests, names, register
+from nbcourse.exercises._results import CheckFailed, CheckResult, NotAnswered
+
+_LAZY = {
+    "exercise_cells": "nbcourse.exercises._notebook",
+    "release_notebook": "nbcourse.exercises._notebook",
+    "grade": "nbcourse.exercises._grade",
+}
 
 __all__ = [
     "BehaviourExercise",
@@ -225,3 +224,13 @@ __all__ = [
     "register",
     "release_notebook",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nbcourse.exercises' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -18,7 +18,8 @@ from nbcourse.exercises import (
     autograd_derivative,
     check,
 )
-from nbcourse.exercises._core import Registry, forbidden_uses
+from nbcourse.exercises._registry import Registry
+from nbcourse.exercises._source import forbidden_uses
 
 
 def test_check_is_exposed_as_nbcourse_check():
@@ -132,7 +133,7 @@ def test_registry_refuses_duplicates_unless_replacing():
 
 def test_chapters_are_found_by_name():
     # check("activations/...") imports nbcourse/exercises/activations.py on demand
-    assert "activations" in exercises._core.REGISTRY.chapters()
+    assert "activations" in exercises._registry.REGISTRY.chapters()
     assert "activations/swish" in exercises.names("activations")
     assert exercises.get("activations/swish").answer == "my_swish"
 
