@@ -233,6 +233,7 @@ class _Kernel:
         self.client = None
         self.private = None
         self.pids = set()
+        self.harness_key = None
 
     async def start(self):
         from jupyter_client.kernelspec import KernelSpecManager
@@ -296,12 +297,16 @@ class _Kernel:
     async def request(self, request: dict, timeout: float):
         """Send one request to the harness in the kernel; its answer (a dict) or why there is none (a str)."""
         nonce = os.urandom(16).hex()
-        outcome = await self.run(_harness_cell(request, nonce), timeout)
+        install = self.harness_key is None
+        if install:
+            self.harness_key = "_nbcourse_harness_" + os.urandom(8).hex()
+        outcome = await self.run(_harness_cell(request, nonce, self.harness_key, install), timeout)
         if outcome[0] == "timeout":
             return f"calling the answer took longer than {timeout:g} s"
         if outcome[0] == "dead":
             return "the kernel died while calling the answer"
         if outcome[0] == "error":
+            self.harness_key = None  # defined again by the next request
             return f"the grader could not call the answer ({outcome[1]}: {_first_line(outcome[2])})"
         found = re.search(re.escape(nonce) + "<(.*)>" + re.escape(nonce), outcome[1], re.DOTALL)
         if found is None:
@@ -362,23 +367,29 @@ def _harness_text() -> tuple:
     return (SOURCE_FILE.read_text(encoding="utf-8"), HARNESS_FILE.read_text(encoding="utf-8"))
 
 
-def _harness_cell(request: dict, nonce: str) -> str:
-    """A cell that defines the harness in a private namespace and runs one request.
+def _harness_cell(request: dict, nonce: str, key: str, install: bool) -> str:
+    """A cell that runs one request with the harness, defined (once per kernel) in a private namespace.
 
     Builtins are reached through the ``builtins`` module, so a notebook that happens to
     define ``exec`` or ``globals`` does not break grading.  The request holds only the
     answer's name, the call's arguments and the forbidden names: never an expected value.
     """
-    source, harness = _harness_text()
-    return (
-        "import builtins as _nbcourse_b\n"
-        "_nbcourse_g = {'__name__': '_nbcourse_grader', '__builtins__': _nbcourse_b}\n"
-        f"_nbcourse_b.exec(_nbcourse_b.compile({source!r}, '<nbcourse grader: source>', 'exec'), _nbcourse_g)\n"
-        f"_nbcourse_b.exec(_nbcourse_b.compile({harness!r}, '<nbcourse grader>', 'exec'), _nbcourse_g)\n"
-        f"_nbcourse_g['kernel_entry']({json.dumps(request)!r}, _nbcourse_b.globals(), {nonce!r}, "
-        "_nbcourse_b.__import__('sys').stdout.write)\n"
-        "del _nbcourse_b, _nbcourse_g\n"
-    )
+    lines = ["import builtins as _nbcourse_b"]
+    if install:
+        source, harness = _harness_text()
+        lines += [
+            "_nbcourse_g = {'__name__': '_nbcourse_grader', '__builtins__': _nbcourse_b}",
+            f"_nbcourse_b.exec(_nbcourse_b.compile({source!r}, '<nbcourse grader: source>', 'exec'), _nbcourse_g)",
+            f"_nbcourse_b.exec(_nbcourse_b.compile({harness!r}, '<nbcourse grader>', 'exec'), _nbcourse_g)",
+            f"_nbcourse_b.__dict__[{key!r}] = _nbcourse_g['kernel_entry']",
+            "del _nbcourse_g",
+        ]
+    lines += [
+        f"_nbcourse_b.__dict__[{key!r}]({json.dumps(request)!r}, _nbcourse_b.globals(), {nonce!r}, "
+        "_nbcourse_b.__import__('sys').stdout.write)",
+        "del _nbcourse_b",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _first_line(text: str) -> str:
