@@ -80,8 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "row for each of its exercises, answered or not; may be repeated. Recommended")
     grade.add_argument("--exercises", action="append", default=[], metavar="NAME",
                        help="grade exactly these exercises (names or patterns like 'activations/*') in every "
-                            "submission; may be repeated. Default: those of --released, else those at least half "
-                            "of the submissions hold")
+                            "submission; may be repeated. Default: those of --released, else what each notebook holds")
     grade.add_argument("--feedback", metavar="DIR", default=None,
                        help="folder for the feedback files (default: 'feedback' next to the CSV)")
     grade.add_argument("--quiet", action="store_true", help="do not print progress")

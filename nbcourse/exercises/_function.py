@@ -354,9 +354,11 @@ def _spelled_in_this_process(exercise, answer) -> list:
     """
     if not exercise.forbidden:
         return []
-    main = sys.modules.get("__main__")
-    history = getattr(main, "In", None) if main is not None else None
-    if isinstance(history, list) and getattr(main, exercise.answer, None) is answer:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    user_ns = getattr(shell, "user_ns", None) or {}
+    history = user_ns.get("In")
+    if isinstance(history, list) and user_ns.get(exercise.answer) is answer:
         return _source.notebook_uses([h for h in history if isinstance(h, str)], exercise.answer, exercise.forbidden)
     source = _source.source_of(answer)
     return _source.forbidden_uses(source, exercise.forbidden) if source else []

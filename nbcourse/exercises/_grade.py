@@ -631,24 +631,6 @@ def _labels(paths: list) -> list:
     return labels
 
 
-def _batch_exercises(notebooks: list) -> list:
-    """Without ``--released``: the exercises most of the batch holds.
-
-    An exercise counts when at least half of the readable submissions hold it (its cells,
-    its check call, the list the released notebook carries, or its page), so one
-    submission cannot add an exercise for itself by naming it.  Alone, a submission is
-    its own majority: pass ``--released`` to be sure.
-    """
-    held = [expected_exercises(nb) for nb in notebooks if nb is not None]
-    if not held:
-        return []
-    counts = {}
-    for names in held:
-        for name in names:
-            counts[name] = counts.get(name, 0) + 1
-    return [n for n, k in counts.items() if 2 * k >= len(held)]
-
-
 def check_writable(out, feedback_dir=None) -> tuple:
     """Make sure the grade sheet and the feedback folder can be written, before any grading.
 
@@ -685,9 +667,10 @@ def grade(submissions, *, jobs: int = 1, timeout: float = 60.0, tests=None, exer
         exercises: names or glob patterns (``"activations/*"``) of the exercises to grade in
             every submission.
         released: the released notebooks (student or instructor versions): every
-            submission is graded on their exercises, each one a row, answered or not.
-            Without ``exercises`` or ``released`` the batch is graded on the exercises at
-            least half of its submissions hold (see :func:`_batch_exercises`).
+            submission is graded on their exercises, each one a row, answered or not,
+            whatever the submission holds.  Without ``exercises`` or ``released`` each
+            submission is graded on the exercises it holds (see :func:`expected_exercises`):
+            convenient, but then a check call the student adds counts too.
         progress: optional callable ``progress(done, total, report)`` after each submission.
 
     Raises:
@@ -719,14 +702,20 @@ def grade(submissions, *, jobs: int = 1, timeout: float = 60.0, tests=None, exer
             raise ValueError(f"grade: --tests {str(directory)!r} is not a folder")
         _registry.load_tests(directory)
     hide = [str(t.resolve()) for t in tests]
-    if exercises:
-        chosen = _select(list(exercises), _registry.names())
-    elif released:
-        chosen = released_exercises(released)
+    if exercises or released:
+        chosen = _select(list(exercises), _registry.names()) if exercises else released_exercises(released)
+        per_submission = [chosen for _ in paths]
     else:
-        chosen = _batch_exercises([_read(p)[0] for p in paths])
+        per_submission = []
+        for p in paths:
+            nb, _ = _read(p)
+            per_submission.append(expected_exercises(nb) if nb is not None else None)
+        # a file that could not be read is graded (zero) on what the rest of the batch holds
+        union = list(dict.fromkeys(n for names in per_submission if names for n in names))
+        per_submission = [names if names is not None else union for names in per_submission]
     labels = _labels(paths)
-    tasks = [(str(p), chosen, float(timeout), hide, jobs, label) for p, label in zip(paths, labels)]
+    tasks = [(str(p), names, float(timeout), hide, jobs, label)
+             for p, names, label in zip(paths, per_submission, labels)]
     reports = [None] * len(tasks)
     if jobs == 1 or len(tasks) == 1:
         for i, task in enumerate(tasks):
