@@ -4,6 +4,7 @@
 
     nbcourse release book/activations/at-a-glance.ipynb --out release/
     nbcourse grade submissions/ --released release/at-a-glance.ipynb --out grades.csv --jobs 4 [--tests private/]
+    nbcourse book [--student]
     nbcourse exercises [CHAPTER]
 
 Exit status: 0 when the command did its work (a submission that fails, hangs or is not a
@@ -85,6 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder for the feedback files (default: 'feedback' next to the CSV)")
     grade.add_argument("--quiet", action="store_true", help="do not print progress")
 
+    book = sub.add_parser(
+        "book",
+        help="build the online book: the full edition, or with --student the edition without solutions",
+        description="Build the book with jupyter-book (-W -n --keep-going). By default the full edition, "
+                    "solutions folded behind 'Show solution', into _build/html. With --student: the edition "
+                    "students get from 'nbcourse release' (solutions replaced by stubs, no output that shows a "
+                    "solution or a pass), into _build/student/source/_build/html, so the course can be "
+                    "published while it is graded.",
+    )
+    book.add_argument("root", nargs="?", default=".", help="the folder holding _config.yml (default: .)")
+    book.add_argument("--student", action="store_true", help="build the student edition (no solutions)")
+    book.add_argument("--out", default=None, metavar="DIR",
+                      help="with --student: where to put the edition (default ROOT/_build/student)")
+
     listing = sub.add_parser("exercises", help="list the registered exercises")
     listing.add_argument("chapter", nargs="?", default=None, help="only this chapter's exercises")
     listing.add_argument("--tests", action="append", default=[], metavar="DIR", help="also load private exercises")
@@ -143,6 +158,25 @@ def _grade(args) -> int:
     return 0
 
 
+def _book(args) -> int:
+    import subprocess
+
+    if not Path(args.root, "_config.yml").is_file():
+        print(f"nbcourse book: {args.root!r} has no _config.yml; run it from the course's root", file=sys.stderr)
+        return 2
+    if not args.student:
+        return subprocess.call(["jupyter-book", "build", "-W", "-n", "--keep-going", args.root])
+    from nbcourse.exercises._student_book import build_student_book
+
+    try:
+        html = build_student_book(args.root, out=args.out, progress=lambda line: print(line, file=sys.stderr))
+    except (FileNotFoundError, RuntimeError) as error:
+        print(f"nbcourse {error}", file=sys.stderr)
+        return 1
+    print(f"the student edition is in {html} (open index.html)")
+    return 0
+
+
 def _list(args) -> int:
     from nbcourse import exercises
 
@@ -169,7 +203,7 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    return {"release": _release, "grade": _grade, "exercises": _list}[args.command](args)
+    return {"release": _release, "grade": _grade, "book": _book, "exercises": _list}[args.command](args)
 
 
 if __name__ == "__main__":
