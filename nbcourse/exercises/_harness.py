@@ -2,11 +2,13 @@
 
 This module is the part of checking that runs *next to the student's code*: in the
 student's own process for :func:`nbcourse.check`, and inside the submission's kernel when
-``nbcourse grade`` grades a notebook.  In the kernel it is not imported: the grader reads
-this file's text and executes it in a private namespace, so a notebook that patches
-``nbcourse`` cannot change it.  It therefore imports nothing from ``nbcourse`` and only
-the standard library at module level (numpy and torch are taken from ``sys.modules`` or
-imported when a value needs them).
+``nbcourse grade`` grades a notebook.  In the kernel it is not imported (the kernel has no
+``nbcourse.exercises``): the grader sends the text of :mod:`nbcourse.exercises._source`
+and of this file and executes them in a private namespace.  It therefore imports nothing
+from ``nbcourse`` there and only the standard library at module level (numpy and torch
+are taken from ``sys.modules`` or imported when a value needs them).  It never holds an
+expected value: it calls the answer, watches which functions it calls (the run-time part
+of the forbidden-function rule) and sends back what it returned.
 
 Values cross between processes as JSON: numbers, strings, lists and dicts as themselves,
 arrays and tensors as their dtype, shape and raw bytes in base64.  Decoding never

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 import torch
@@ -205,3 +209,28 @@ def test_result_renderings_agree():
     assert result.one_line().startswith("not yet. At x = 1") and "\n" not in result.one_line()
     assert "### ✗ `a/b` — T" in result.markdown() and "*Hint:* try again" in result.markdown()
     assert str(result) == repr(result) == result.text()
+
+
+def test_check_imports_only_what_checking_needs(demo_tests_dir):
+    code = textwrap.dedent(f'''
+        import sys
+        import numpy as np
+        import nbcourse
+        nbcourse.exercises.load_tests({str(demo_tests_dir)!r})
+        assert nbcourse.check("demo/double", lambda x: 2 * np.asarray(x))
+        assert nbcourse.check("activations/swish", lambda z, beta=1.0: z / (1 + np.exp(-beta * z)))
+        heavy = ["nbformat", "jsonschema", "nbclient", "ipywidgets", "nbcourse.widgets", "IPython.display"]
+        print(sorted(m for m in heavy if m in sys.modules))
+    ''')
+    numpy_only = textwrap.dedent(f'''
+        import sys
+        import numpy as np
+        import nbcourse
+        nbcourse.exercises.load_tests({str(demo_tests_dir)!r})
+        assert nbcourse.check("demo/double", lambda x: 2 * np.asarray(x))
+        print(sorted(m for m in ["asyncio", "multiprocessing", "torch"] if m in sys.modules))
+    ''')
+    for source in (code, numpy_only):
+        out = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -10,7 +10,7 @@ import pytest
 
 from nbcourse.cli import main
 from nbcourse.exercises import exercise_cells
-from nbcourse.exercises._student_book import build_student_book, student_notebook
+from nbcourse.exercises._student_book import student_notebook
 
 SOLUTION_LINE = "return s * (1 - s)  # the secret line"
 
