@@ -461,6 +461,7 @@ async def _run_notebook(nb, exercises: list, *, timeout: float, env: dict, hide:
     """
     problems, results, cell_errors = [], {}, []
     kernels = []
+    asyncio.current_task()._nbcourse = True  # waits on a measurement's thread: not a leftover poller
 
     async def factory():
         kernel = _Kernel(env, hide)

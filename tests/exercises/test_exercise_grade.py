@@ -296,6 +296,9 @@ def batch_b(tmp_path_factory, demo_notebook, demo_tests_dir):
         # an answer that never returns (its check cell deleted, as students do)
         "slow_answer": _without(demo_notebook(double="import time\n    time.sleep(3600)"),
                                 ("demo/double", "check"), (None, "hidden")),
+        # an answer measured by the grader (a behaviour) that never returns
+        "slow_update": _without(demo_notebook(update="import time\n    time.sleep(3600)"),
+                                ("demo/update", "check")),
     }
     paths = []
     for name, nb in notebooks.items():
@@ -325,6 +328,12 @@ def test_an_answer_that_never_returns_costs_its_own_points(batch_b):
     results = {r.exercise: r for r in batch_b["slow_answer"].results}
     assert results["demo/double"].points == 0 and "longer than 8 s" in results["demo/double"].message
     assert results["demo/lr"].points == 2 and results["demo/update"].points == 3
+
+
+def test_a_measured_answer_that_never_returns_costs_its_own_points(batch_b):
+    results = {r.exercise: r for r in batch_b["slow_update"].results}
+    assert results["demo/update"].points == 0 and "longer than 8 s" in results["demo/update"].message
+    assert results["demo/double"].points == 1 and results["demo/lr"].points == 2
 
 
 def test_expected_exercises_include_those_of_the_same_page(demo_notebook, demo_tests_dir):
