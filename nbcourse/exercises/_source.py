@@ -65,28 +65,48 @@ def forbidden_uses(source: str, forbidden) -> list:
     return sorted(found)
 
 
+def _module_level(statements):
+    """The statements run at a cell's top level: inside ``if``/``for``/``while``/``try``/``with``
+    blocks too, never inside a function or class body (their names are local)."""
+    for statement in statements:
+        yield statement
+        blocks = []
+        if isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+            blocks = [statement.body, statement.orelse]
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            blocks = [statement.body]
+        elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+            blocks = [statement.body, statement.orelse, statement.finalbody] + [h.body for h in statement.handlers]
+        for block in blocks:
+            yield from _module_level(block)
+
+
 def _definitions(sources) -> tuple:
     """``(definitions, aliases)`` of a sequence of cell sources, in order.
 
-    ``definitions`` maps a name to the source of its last definition (a ``def`` or
-    ``class`` anywhere in a cell, including inside ``if``/``try``/``with``, or an assignment
-    to that name); ``aliases`` maps a name bound by an import to the imported name.
+    ``definitions`` maps a global name to ``(source, free names)`` of its last definition
+    (a ``def`` or ``class``, including inside ``if``/``try``/``with``, or an assignment to
+    that name); ``aliases`` maps a name bound by an import to the imported name.
     """
     definitions, aliases = {}, {}
     for source in sources:
         tree = _parse(source)
         if tree is None:
             continue
-        for node in ast.walk(tree):
+        for node in _module_level(tree.body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                definitions[node.name] = ast.unparse(node)
+                definitions[node.name] = (ast.unparse(node), _free_names(node))
             elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                value = getattr(node, "value", None)
+                loads = _free_names(value) if value is not None else set()
                 for target in targets:
                     for leaf in ast.walk(target):
                         if isinstance(leaf, ast.Name):
-                            previous = definitions.get(leaf.id, "") if isinstance(node, ast.AugAssign) else ""
-                            definitions[leaf.id] = (previous + "\n" + ast.unparse(node)).strip()
+                            text, names = ("", set())
+                            if isinstance(node, ast.AugAssign) and leaf.id in definitions:
+                                text, names = definitions[leaf.id]
+                            definitions[leaf.id] = ((text + "\n" + ast.unparse(node)).strip(), names | loads)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     bound = alias.asname or alias.name.split(".")[0]
@@ -94,13 +114,31 @@ def _definitions(sources) -> tuple:
     return definitions, aliases
 
 
+def _free_names(node) -> set:
+    """Names ``node`` reads that it does not bind itself (its arguments and local variables)."""
+    if node is None:
+        return set()
+    loads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = inner.args
+            bound |= {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+            bound |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+        if isinstance(inner, (ast.Import, ast.ImportFrom)):
+            bound |= {a.asname or a.name.split(".")[0] for a in inner.names}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        bound.discard(node.name)
+    return loads - bound
+
+
 def notebook_uses(sources, answer: str, forbidden) -> list:
     """Part 1 of the rule: forbidden names that the definition of ``answer`` reaches in ``sources``.
 
     ``sources`` are the code cells in the order they ran.  The answer's definition is read,
-    then the definitions of the notebook names it refers to, recursively; a name bound by an
-    import of a forbidden function (``from numpy import tanh as th``) counts wherever the
-    import is.
+    then the definitions of the notebook's global names it reads, recursively; a name bound
+    by an import of a forbidden function (``from numpy import tanh as th``) counts wherever
+    the import is.
     """
     forbidden = set(forbidden)
     if not forbidden:
@@ -116,11 +154,9 @@ def notebook_uses(sources, answer: str, forbidden) -> list:
             found.add(name if name == aliases[name] else f"{name} (imported {aliases[name]})")
         if name not in definitions:
             continue
-        source = definitions[name]
+        source, free = definitions[name]
         found.update(forbidden_uses(source, forbidden))
-        tree = _parse(source)
-        if tree is not None:
-            todo += [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+        todo += sorted(free)
     return sorted(found)
 
 
