@@ -234,3 +234,16 @@ def test_check_imports_only_what_checking_needs(demo_tests_dir):
         out = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_spelled_rule_follows_globals_not_locals():
+    from nbcourse.exercises._source import notebook_uses
+
+    forbidden = ("tanh",)
+    assert notebook_uses(["def f(z):\n    return th(z)", "from numpy import tanh as th"], "f", forbidden)
+    assert notebook_uses(["if True:\n    def f(z):\n        return np.tanh(z)"], "f", forbidden) == ["np.tanh"]
+    assert notebook_uses(["t = np.tanh", "def f(z):\n    return t(z)"], "f", forbidden) == ["np.tanh"]
+    # a local variable that shares a name with another cell's global is not that global
+    assert notebook_uses(["def f(z):\n    t = 1\n    return t * z", "t = np.tanh"], "f", forbidden) == []
+    assert notebook_uses(["def g(w):\n    w = np.tanh(w)\n    return w", "def f(w):\n    return 2 * w"],
+                         "f", forbidden) == []
