@@ -98,7 +98,7 @@ def _execute(nb, folder: Path, timeout: int):
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(folder)}})
-    client.execute()
+    client.execute(stderr=subprocess.DEVNULL)  # the kernel's start-up warnings are not the book's
     return nb
 
 
