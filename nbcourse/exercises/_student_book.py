@@ -29,7 +29,7 @@ from pathlib import Path
 
 __all__ = ["student_notebook", "build_student_book"]
 
-_SKIP = {"_build", ".git", ".github", "benches", "tests", "nbcourse", ".venv", "venv", ".pytest_cache",
+_SKIP = {"_build", ".git", ".github", "tests", "nbcourse", ".venv", "venv", ".pytest_cache",
          ".ipynb_checkpoints", "__pycache__"}
 
 
