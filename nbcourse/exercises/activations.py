@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nbcourse.exercises._core import Case, FunctionExercise, register
+from nbcourse.exercises import Case, FunctionExercise, register
 
 PAGE = "activations/at-a-glance"
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nbcourse.exercises._core import BehaviourExercise, Case, FunctionExercise, register
+from nbcourse.exercises import BehaviourExercise, Case, FunctionExercise, register
 
 PAGE_MINIBATCH = "gradient-descent/04-mini-batches"
 PAGE_ONE_SAMPLE = "gradient-descent/05-value-of-one-sample"
