@@ -541,20 +541,23 @@ def example_curves(kind: str, *, epochs: int = 60, noise: float = 0.01, seed: in
 
 
 #: The letters of :func:`quiz_curves` and the case behind each.
+#: Eight curves: every case once, two of them twice (so that the answer is not a permutation of six names
+#: and cannot be completed by elimination).
 _QUIZ = {"A": "overfit", "B": "good-fit", "C": "val-too-small", "D": "underfit-capacity",
-         "E": "train-too-small", "F": "underfit-undertrained"}
+         "E": "train-too-small", "F": "underfit-undertrained", "G": "overfit", "H": "underfit-capacity"}
 
 
 def quiz_curves() -> dict[str, dict[str, list[float]]]:
-    """Six runs' learning curves, labelled ``"A"`` to ``"F"``, one of each case, for the exercise
-    *name the curves* (``gradient-descent/name-the-curves``).
+    """Eight runs' learning curves, labelled ``"A"`` to ``"H"``: every case at least once, two of them twice,
+    for the exercise *name the curves* (``gradient-descent/name-the-curves``).
 
     Example::
 
         >>> sorted(quiz_curves())
-        ['A', 'B', 'C', 'D', 'E', 'F']
+        ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']
     """
-    return {letter: example_curves(kind, epochs=50, noise=0.015, seed=10 + i)
+    epochs = {"G": 30, "H": 80}                  # the repeated cases at another length: not copies of A and D
+    return {letter: example_curves(kind, epochs=epochs.get(letter, 50), noise=0.015, seed=10 + i)
             for i, (letter, kind) in enumerate(_QUIZ.items())}
 
 
