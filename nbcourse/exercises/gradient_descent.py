@@ -305,7 +305,7 @@ register(FunctionExercise(
     notebook=PAGE_BATCH_VS_STOCHASTIC,
 ))
 
-TAU_STEPS, TAU_LR, TAU_DISTANCE = 3000, 0.3, 0.04
+TAU_STEPS, TAU_LR, TAU_DISTANCE = 3000, 0.3, 0.02
 
 
 def _tau_run(tau, *, seed):
