@@ -14,6 +14,7 @@ exercise                                   the student writes       points  chec
 ``gradient-descent/annealing-tau``         ``tau`` (a number)       1       annealed SGD, 3000 updates
 ``gradient-descent/line-cost-grad``        ``line_cost_grad``       1       ``descent.LineCost.grad`` and autograd
 ``gradient-descent/max-stable-lr``         ``max_stable_lr``        1       2 / the largest eigenvalue of the Hessian
+``gradient-descent/example-setting``       ``example_choice``       1       the example's run on the medium set
 =========================================  =======================  ======  ===========================================
 
 Sections 4-7 (mini-batches; the value of one sample; shuffling and balancing; babysitting):
@@ -418,6 +419,56 @@ register(FunctionExercise(
     arg_names=("x",),
     hint="The Hessian of J is [[mean(x**2), mean(x)], [mean(x), 1]]; batch descent is stable for "
          "lr < 2 / (its largest eigenvalue): np.linalg.eigvalsh gives the eigenvalues.",
+    notebook=PAGE_EXAMPLE,
+))
+
+
+EXAMPLE_TARGET, EXAMPLE_BUDGET = 1e-3, 2400
+
+
+def _example_setting_run(choice, *, seed):
+    from nbcourse.data.synthetic import make_line
+    from nbcourse.descent import EXAMPLE_LEARNING_RATES, EXAMPLE_STARTS, EXAMPLE_TRUTH, LineCost, minibatch_descent
+
+    if not isinstance(choice, dict) or set(choice) != {"lr", "batch_size"}:
+        return {"valid": False, "why": "example_choice must be a dict with the keys 'lr' and 'batch_size', "
+                                       "e.g. {'lr': 'small', 'batch_size': 1}"}
+    lr, S = choice["lr"], choice["batch_size"]
+    if lr not in EXAMPLE_LEARNING_RATES:
+        return {"valid": False, "why": f"'lr' must be one of {list(EXAMPLE_LEARNING_RATES)}, got {lr!r}"}
+    if S not in (1, 24, "m"):
+        return {"valid": False, "why": f"'batch_size' must be one of 1, 24, 'm', got {S!r}"}
+    cost = LineCost(*make_line("medium", w=EXAMPLE_TRUTH[0], b=EXAMPLE_TRUTH[1], seed=seed))
+    run = minibatch_descent(cost, EXAMPLE_STARTS[0], lr=EXAMPLE_LEARNING_RATES[lr],
+                            batch_size=cost.m if S == "m" else S, steps=100, seed=seed)
+    gap = float(run.loss[-1] - cost(cost.solution)) if not run.diverged else float("inf")
+    return {"valid": True, "lr": lr, "batch_size": str(S), "gap": gap, "gradients": int(run.evaluations[-1])}
+
+
+def _example_setting_judge(measured):
+    if not measured["valid"]:
+        return False, measured["why"]
+    what = f"lr {measured['lr']!r} with batch size {measured['batch_size']}"
+    gap, n = measured["gap"], measured["gradients"]
+    if not np.isfinite(gap) or gap >= EXAMPLE_TARGET:
+        return False, f"{what} ends {gap:.2g} above min J after 100 updates, not within {EXAMPLE_TARGET:g}"
+    if n > EXAMPLE_BUDGET:
+        return False, (f"{what} gets within {gap:.1e} of min J, but spends {n} per-sample gradients, more than "
+                       f"{EXAMPLE_BUDGET}: could a smaller batch do it?")
+    return True, f"{what} ends {gap:.1e} above min J after 100 updates, with {n} per-sample gradients"
+
+
+register(BehaviourExercise(
+    name="gradient-descent/example-setting",
+    answer="example_choice",
+    title="Choose the example's settings for an accurate, cheap fit",
+    points=1,
+    measure=_example_setting_run,
+    judge=_example_setting_judge,
+    answer_is_data=True,
+    seed=0,
+    hint="Batch size 1 never settles with a constant rate; the full batch settles but costs m gradients per "
+         "update; the small rate has not arrived after 100 updates.",
     notebook=PAGE_EXAMPLE,
 ))
 

@@ -93,6 +93,7 @@ SOLUTIONS = {
     "gradient-descent/annealing-tau": 30,
     "gradient-descent/line-cost-grad": line_cost_grad,
     "gradient-descent/max-stable-lr": max_stable_lr,
+    "gradient-descent/example-setting": {"lr": "medium", "batch_size": 24},
 }
 PAGES = {
     "gradient-descent/01-optimisation-landscape": ["gradient-descent/saddle-gradient",
@@ -102,7 +103,8 @@ PAGES = {
     "gradient-descent/02-batch-vs-stochastic": ["gradient-descent/sgd-step", "gradient-descent/sgd-epochs",
                                                 "gradient-descent/annealing-tau"],
     "gradient-descent/03-interactive-example": ["gradient-descent/line-cost-grad",
-                                                "gradient-descent/max-stable-lr"],
+                                                "gradient-descent/max-stable-lr",
+                                                "gradient-descent/example-setting"],
 }
 
 
@@ -222,3 +224,16 @@ def test_the_line_cost_reference_is_autograd_s_gradient():
     p = torch.tensor([-1.5, 2.0], dtype=torch.float64, requires_grad=True)
     (0.5 * ((y - p[0] * x - p[1]) ** 2).mean()).backward()
     np.testing.assert_allclose(LineCost(x, y).grad((-1.5, 2.0)), p.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("choice,passes,words", [
+    ({"lr": "large", "batch_size": 24}, True, "2400 per-sample"),
+    ({"lr": "medium", "batch_size": 1}, False, "not within"),        # never settles
+    ({"lr": "large", "batch_size": "m"}, False, "more than 2400"),   # accurate but costly
+    ({"lr": "small", "batch_size": 24}, False, "not within"),        # has not arrived
+    ({"lr": 0.3, "batch_size": 24}, False, "must be one of"),
+])
+def test_example_setting(choice, passes, words):
+    result = check("gradient-descent/example-setting", choice, raise_on_failure=False)
+    assert result.passed == passes, result.message
+    assert words in result.message
