@@ -25,6 +25,7 @@ exercise                                   the student writes       points  chec
 ``gradient-descent/finite-population``     ``exact_variance``       2       ``minibatch.predicted_variance``
 ``gradient-descent/batch-size-and-lr``     ``settings`` (a dict)    2       a seeded run: target loss within 20 steps
 ``gradient-descent/softmax-grad-norm``     ``grad_norm``            1       ``per_sample.grad_norm_from_probabilities``
+``gradient-descent/one-step-prediction``   ``step_prediction``      1       the page's trained model, one SGD step
 ``gradient-descent/weighted-cross-entropy`` ``weighted_ce``         1       ``torch.nn.functional.cross_entropy``
 ``gradient-descent/shuffled-epochs``       ``epoch_orders``         2       every epoch a new permutation, seeded
 ``gradient-descent/best-epoch``            ``best_epoch``           1       the arg-min of the validation loss
@@ -600,6 +601,63 @@ register(FunctionExercise(
     inputs="random and confident predictions, right and wrong, float32 and float64, a zero input",
     hint="The gradient is the outer product (p - y) [x, 1]^T; the norm of an outer product is the "
          "product of the norms: ||p - y|| * sqrt(||x||^2 + 1), y the one-hot vector of target.",
+    notebook=PAGE_ONE_SAMPLE,
+))
+
+
+def _one_step_run(prediction, *, seed):
+    """The page's experiment: softmax regression trained 20 epochs on digits with 5% flipped labels, then one
+    SGD step (lr 0.05) on the training digit with the largest loss."""
+    import torch.nn.functional as F
+
+    from nbcourse.data import flip_labels, load_digits
+    from nbcourse.models import MLP
+    from nbcourse.per_sample import one_step, per_sample_losses
+    from nbcourse.train import Trainer
+
+    (X, y_clean), (X_val, y_val) = load_digits(seed=seed)
+    y, flipped = flip_labels(y_clean, fraction=0.05, num_classes=10, seed=seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)       # a tiny model: one thread is ~30 times faster than two on a busy machine
+    try:
+        model = MLP(64, (), 10, seed=seed)
+        trainer = Trainer(model, F.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.05), device="cpu",
+                          seed=seed)
+        for _ in range(20):
+            trainer.fit((X, y), epochs=1, batch_size=16)
+        i = int(torch.argmax(per_sample_losses(model, X, y)))
+        r = one_step(model, X[i], y[i], lr=0.05, X_ref=X_val, y_ref=y_val)
+    finally:
+        torch.set_num_threads(threads)
+    outcome = {"own_loss": "down" if r["loss_after"] < r["loss_before"] else "up",
+               "validation_loss": "down" if r["ref_loss_after"] < r["ref_loss_before"] else "up"}
+    given = ({str(k): str(v).strip().lower() for k, v in prediction.items()}
+             if isinstance(prediction, dict) else None)
+    return {"outcome": outcome, "given": given, "corrupted": bool(flipped[i])}
+
+
+def _one_step_judge(measured):
+    outcome, given = measured["outcome"], measured["given"]
+    if given is None or set(given) != set(outcome) or not set(given.values()) <= {"up", "down"}:
+        return False, (f"step_prediction must be a dict with the keys {sorted(outcome)}, each 'up' or 'down'")
+    if given == outcome:
+        return True, ("right: the step lowers the sample's own loss (it follows that sample's gradient) and "
+                      "raises the validation loss (the sample's label is wrong, so what it teaches is wrong)")
+    return False, ("not both right (the check does not say which). What does a gradient step do to the loss it "
+                   "was computed on? And what does this sample's label teach the model about other digits?")
+
+
+register(BehaviourExercise(
+    name="gradient-descent/one-step-prediction",
+    answer="step_prediction",
+    title="Predict what one step on the most surprising digit does",
+    points=1,
+    measure=_one_step_run,
+    judge=_one_step_judge,
+    answer_is_data=True,
+    seed=0,
+    hint="A small enough step along -grad L_i lowers L_i. The most surprising digit of this training set is "
+         "most likely one whose label was flipped.",
     notebook=PAGE_ONE_SAMPLE,
 ))
 

@@ -71,6 +71,7 @@ SOLUTIONS = {
     "gradient-descent/batch-size-and-lr": {"batch_size": 128, "lr": 0.2},
     "gradient-descent/softmax-grad-norm": grad_norm,
     "gradient-descent/weighted-cross-entropy": weighted_ce,
+    "gradient-descent/one-step-prediction": {"own_loss": "down", "validation_loss": "up"},
     "gradient-descent/shuffled-epochs": epoch_orders,
     "gradient-descent/best-epoch": best_epoch,
     "gradient-descent/name-the-curves": {"A": "overfit", "B": "good-fit", "C": "val-too-small",
@@ -79,7 +80,8 @@ SOLUTIONS = {
 }
 PAGES = {
     "gradient-descent/04-mini-batches": ["gradient-descent/finite-population", "gradient-descent/batch-size-and-lr"],
-    "gradient-descent/05-value-of-one-sample": ["gradient-descent/softmax-grad-norm"],
+    "gradient-descent/05-value-of-one-sample": ["gradient-descent/softmax-grad-norm",
+                                                "gradient-descent/one-step-prediction"],
     "gradient-descent/06-shuffling-and-balancing": ["gradient-descent/weighted-cross-entropy",
                                                     "gradient-descent/shuffled-epochs"],
     "gradient-descent/07-babysitting": ["gradient-descent/best-epoch", "gradient-descent/name-the-curves"],
@@ -176,3 +178,11 @@ def test_the_released_page_keeps_the_exercises_and_drops_the_solutions(page):
     for name in PAGES[page]:
         assert f'nbcourse.check("{name}"' in text
         assert f"{name}: replace this line with your answer" in text
+
+
+def test_one_step_prediction_is_all_or_nothing():
+    result = check("gradient-descent/one-step-prediction", {"own_loss": "down", "validation_loss": "down"},
+                   raise_on_failure=False)
+    assert not result.passed and "does not say which" in result.message
+    result = check("gradient-descent/one-step-prediction", {"own_loss": "lower"}, raise_on_failure=False)
+    assert not result.passed and "'up' or 'down'" in result.message
