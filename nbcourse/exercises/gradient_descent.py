@@ -2,35 +2,35 @@ r"""Exercises of the chapter *Getting gradient descent to work* (pages under ``b
 
 Sections 1-3 (the optimisation landscape; batch versus stochastic learning; the interactive example):
 
-=========================================  =======================  ======  ===========================================
-exercise                                   the student writes       points  checked against
-=========================================  =======================  ======  ===========================================
-``gradient-descent/saddle-gradient``       ``saddle_grad``          1       ``SURFACES["saddle"].grad`` and autograd
-``gradient-descent/descent-path``          ``gradient_descent``     1       ``descent.descend``
-``gradient-descent/ravine-learning-rate``  ``lr`` (a number)        1       batch descent on the ravine, 100 steps
-``gradient-descent/shallow-basin``         ``basin_prediction``     1       batch descent on the local minima, 3 rates
-``gradient-descent/sgd-step``              ``sgd_step``             1       ``descent.LineCost.grad`` on the batch
-``gradient-descent/sgd-epochs``            ``sgd_epochs``           2       ``descent.minibatch_descent``, batch size 1
-``gradient-descent/annealing-tau``         ``tau`` (a number)       1       annealed SGD, 3000 updates
-``gradient-descent/line-cost-grad``        ``line_cost_grad``       1       ``descent.LineCost.grad`` and autograd
-``gradient-descent/max-stable-lr``         ``max_stable_lr``        1       2 / the largest eigenvalue of the Hessian
-``gradient-descent/example-setting``       ``example_choice``       1       the example's run on the medium set
-=========================================  =======================  ======  ===========================================
+============================================  =======================  ======  ===========================================
+exercise                                      the student writes       points  checked against
+============================================  =======================  ======  ===========================================
+``gradient-descent/saddle-gradient``          ``saddle_grad``          1       ``SURFACES["saddle"].grad`` and autograd
+``gradient-descent/descent-path``             ``gradient_descent``     1       ``descent.descend``
+``gradient-descent/ravine-learning-rate``     ``lr`` (a number)        1       batch descent on the ravine, 100 steps
+``gradient-descent/shallow-basin``            ``basin_prediction``     1       batch descent on the local minima, 3 rates
+``gradient-descent/sgd-step``                 ``sgd_step``             1       ``descent.LineCost.grad`` on the batch
+``gradient-descent/sgd-epochs``               ``sgd_epochs``           2       ``descent.minibatch_descent``, batch size 1
+``gradient-descent/annealing-tau``            ``tau`` (a number)       1       annealed SGD, 3000 updates
+``gradient-descent/line-cost-grad``           ``line_cost_grad``       1       ``descent.LineCost.grad``
+``gradient-descent/max-stable-lr``            ``max_stable_lr``        1       2 / the largest eigenvalue of the Hessian
+``gradient-descent/example-setting``          ``example_choice``       1       the example's run on the medium set
+============================================  =======================  ======  ===========================================
 
 Sections 4-7 (mini-batches; the value of one sample; shuffling and balancing; babysitting):
 
-=========================================  =======================  ======  ===========================================
-exercise                                   the student writes       points  checked against
-=========================================  =======================  ======  ===========================================
-``gradient-descent/finite-population``     ``exact_variance``       2       ``minibatch.predicted_variance``
-``gradient-descent/batch-size-and-lr``     ``settings`` (a dict)    2       a seeded run: target loss within 20 steps
-``gradient-descent/softmax-grad-norm``     ``grad_norm``            1       ``per_sample.grad_norm_from_probabilities``
-``gradient-descent/one-step-prediction``   ``step_prediction``      1       the page's trained model, one SGD step
-``gradient-descent/weighted-cross-entropy`` ``weighted_ce``         1       ``torch.nn.functional.cross_entropy``
-``gradient-descent/shuffled-epochs``       ``epoch_orders``         2       every epoch a new permutation, seeded
-``gradient-descent/best-epoch``            ``best_epoch``           1       the arg-min of the validation loss
-``gradient-descent/name-the-curves``       ``names`` (a dict)       2       ``babysitting.diagnose``, all or nothing
-=========================================  =======================  ======  ===========================================
+============================================  =======================  ======  ===========================================
+exercise                                      the student writes       points  checked against
+============================================  =======================  ======  ===========================================
+``gradient-descent/finite-population``        ``exact_variance``       2       ``minibatch.predicted_variance``
+``gradient-descent/batch-size-and-lr``        ``settings`` (a dict)    2       a seeded run: target loss within 20 steps
+``gradient-descent/softmax-grad-norm``        ``grad_norm``            1       ``per_sample.grad_norm_from_probabilities``
+``gradient-descent/one-step-prediction``      ``step_prediction``      1       the page's trained model, one SGD step
+``gradient-descent/weighted-cross-entropy``   ``weighted_ce``          1       ``torch.nn.functional.cross_entropy``
+``gradient-descent/shuffled-epochs``          ``epoch_orders``         2       every epoch a new permutation, seeded
+``gradient-descent/best-epoch``               ``best_epoch``           1       the arg-min of the validation loss
+``gradient-descent/name-the-curves``          ``names`` (a dict)       2       ``babysitting.diagnose``, all or nothing
+============================================  =======================  ======  ===========================================
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nbcourse.exercises._core import BehaviourExercise, Case, FunctionExercise, register
+from nbcourse.exercises import BehaviourExercise, Case, FunctionExercise, register
 
 PAGE_MINIBATCH = "gradient-descent/04-mini-batches"
 PAGE_ONE_SAMPLE = "gradient-descent/05-value-of-one-sample"
