@@ -86,9 +86,10 @@ def analytic_function(title: str, doc: str, *, forward: Callable, backward: Call
             derivative may reuse (the softmax of cross-entropy, ...). ``args`` are the arguments of
             ``apply``: tensors, and numbers or other constants (kept, not saved).
         backward: ``backward(args, value, cache, grad_value, needs) -> grads``: one gradient (or
-            None) per argument, ``needs[i]`` saying whether argument ``i`` wants one. ``cache`` is
-            None when the backward pass itself builds a graph (``create_graph=True``, ``torch.func``):
-            the cached tensors carry no graph, so the rule recomputes them from ``args``.
+            None) per argument, ``needs[i]`` saying whether argument ``i`` wants one. The cached
+            tensors carry no graph: when the backward pass is itself recorded
+            (``torch.is_grad_enabled()``: ``create_graph=True``, ``torch.func``) the rule recomputes
+            from ``args`` whatever it differentiates.
         jvp: ``jvp(args, value, tangents) -> tangent``: the forward-mode derivative, ``tangents[i]``
             the tangent of argument ``i`` (None where there is none).
         module: the module the class lives in (for pickling and ``help``).
@@ -122,8 +123,6 @@ def analytic_function(title: str, doc: str, *, forward: Callable, backward: Call
 
     def _backward(ctx, grad_value, *_cache_grads):
         args, value, cache = _restore(ctx)
-        if torch.is_grad_enabled():  # the backward pass is recorded: recompute the cache with a graph
-            cache = None
         return tuple(backward(args, value, cache, grad_value, ctx.needs_input_grad))
 
     def _jvp(ctx, *tangents):

@@ -1080,6 +1080,9 @@ for _a in ACTIVATIONS.values():
     globals()[_a.function.__name__] = _a.function
 del _a
 
+# doctest finds the examples of each declaration here (they are instances, not functions)
+__test__ = {name: type(a) for name, a in ACTIVATIONS.items()}
+
 __all__ = [
     "Activation", "ACTIVATIONS", "get", "activation", "SELU_ALPHA", "SELU_LAMBDA",
     *ACTIVATIONS,
