@@ -182,12 +182,19 @@ class Declared:
         return self
 
 
-def instance_of(declaration: type, base: type, namespace: dict[str, Any]):
-    """The one instance of a new subclass of ``base`` carrying ``declaration``'s name and docstring."""
+def instance_of(declaration: type, base: type, namespace: dict[str, Any], sig: inspect.Signature):
+    """The one instance of a new subclass of ``base`` carrying ``declaration``'s name and docstring.
+
+    The docstring starts with the call signature (``mse(input, target, *, reduction='mean')``), which
+    ``help`` would otherwise not show for an instance.
+    """
+    doc = f"{declaration.__name__}{sig}\n\n{inspect.cleandoc(declaration.__doc__ or '')}"
     cls = types.new_class(declaration.__name__, (base,), exec_body=lambda ns: ns.update(
-        __doc__=declaration.__doc__, __module__=declaration.__module__,
+        __doc__=doc, __module__=declaration.__module__,
         __qualname__=declaration.__qualname__, **namespace))
-    return cls()
+    instance = cls()
+    instance.__signature__ = sig
+    return instance
 
 
 def signature(first: Sequence[str], params: dict[str, Any], keyword_only: dict[str, Any] | None = None):

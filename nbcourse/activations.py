@@ -321,7 +321,10 @@ def _times(derivative, grad_out: torch.Tensor, z: torch.Tensor, value) -> torch.
     fresh = isinstance(derivative, torch.Tensor) and derivative.shape == grad_out.shape \
         and derivative.dtype == grad_out.dtype and derivative is not z and derivative is not value
     if fresh and not torch.is_grad_enabled():
-        return derivative.mul_(grad_out)
+        try:
+            return derivative.mul_(grad_out)
+        except RuntimeError:  # under torch.func.vmap, grad_out may be batched where the derivative is not
+            pass
     return derivative * grad_out
 
 
@@ -522,7 +525,7 @@ def _make_module(activation: Activation, class_name: str, learnable: str | None,
 
 def activation(*, label: str, module: str, formula: str, grad_formula: str, function: str | None = None,
                params: Mapping[str, float] | None = None, learnable: str | None = None,
-               constants: Mapping[str, float] | None = None):
+               constants: Mapping[str, float] | None = None, registry: dict | None = None):
     """Declare an activation: the decorated class holds its docstring and formulas on tensors.
 
     The class body defines ``value(z, **params)``, ``grad(z, value, **params)`` (``value`` is the
@@ -543,6 +546,8 @@ def activation(*, label: str, module: str, formula: str, grad_formula: str, func
         learnable: how the module holds the parameter: ``None`` (fixed numbers), ``"optional"``
             (a ``learnable=False`` switch, as Swish) or ``"per_channel"`` (as ``torch.nn.PReLU``).
         constants: fixed constants shown by the module's ``repr`` (SELU's alpha and lambda).
+        registry: where to register it. Default: :data:`ACTIVATIONS` (another dict keeps a trial
+            declaration, in a test or a notebook, out of the course's registry).
 
     Returns:
         the :class:`Activation`, registered in :data:`ACTIVATIONS` under the class's name.
@@ -560,7 +565,7 @@ def activation(*, label: str, module: str, formula: str, grad_formula: str, func
                          _param_grads=MappingProxyType({p: body[f"grad_{p}"] for p in params}))
         if "shape_param" in body:
             namespace["_shape_param"] = body["shape_param"]
-        act = instance_of(cls, Activation, namespace)
+        act = instance_of(cls, Activation, namespace, signature(["z"], dict(params)))
         title = function or f"{module}Function"
         act.function = analytic_function(
             title, f"Autograd function of :data:`{name}`: forward is the value, backward (and forward-mode "
@@ -568,9 +573,7 @@ def activation(*, label: str, module: str, formula: str, grad_formula: str, func
                    f"``{title}.apply(z{''.join(', ' + p for p in params)})``.",
             forward=act._forward_rule, backward=act._backward_rule, jvp=act._jvp_rule, module=__name__)
         act.module = _make_module(act, module, learnable, constants or {})
-        # inspect.signature(mish) shows the hyper-parameters with their defaults
-        act.__signature__ = signature(["z"], dict(params))
-        ACTIVATIONS[name] = act
+        (ACTIVATIONS if registry is None else registry)[name] = act
         return act
 
     return declare

@@ -20,14 +20,27 @@ Conventions, the same for every loss (they follow ``torch.nn.functional``):
 - The output functions take an upstream gradient instead: ``softmax.grad(z, grad_output)`` is the
   vector-Jacobian product :math:`g^\top \partial S / \partial z`; ``softmax.jacobian(z)`` is the
   full Jacobian :math:`S_i(\delta_{ij} - S_j)`.
-- Training uses the analytic derivative: when an input requires grad, the loss runs inside a
-  ``torch.autograd.Function`` whose ``backward`` evaluates the same formula as ``NAME.grad`` (a
-  weight that itself requires grad makes autograd differentiate the formula instead, so no gradient
-  is lost). ``triplet`` is the exception: autograd differentiates it.
-- ``nn.Module`` wrappers (``MSELoss``, ``CrossEntropyLoss``, ...) are one line over the function.
-- A numpy array or Python number in gives a numpy array or float out.
+- Training uses the analytic derivative: the loss runs inside a ``torch.autograd.Function``
+  (``NAME.function``) whose ``backward`` evaluates the same formula as ``NAME.grad`` (a weight that
+  itself requires grad makes autograd differentiate the formula instead, so no gradient is lost).
+  ``triplet`` is the exception: autograd differentiates it.
+- Second derivatives are exact: the backward formula is made of differentiable torch operations,
+  so ``create_graph=True``, gradient penalties, Hessian-vector products, ``gradgradcheck`` and
+  ``torch.func`` (``grad``, ``vmap``, ``jacrev``, ``jacfwd``, ``hessian``) work as with torch's losses.
+- Each loss is one declaration (``@loss(...)`` over a class with ``prepare``, ``terms`` and ``vjp``;
+  parameters and defaults stated once). The function's signature, ``.grad``, the Function and the
+  ``nn.Module`` (``MSELoss``, ``CrossEntropyLoss``, ...; ``forward`` is one line over the function)
+  are derived from it by :mod:`nbcourse._declare`, the mechanism the activations share. Each module
+  class says which targets it takes (``CrossEntropyLoss.targets == ("classes", "probabilities")``,
+  drawn from :data:`TARGET_KINDS`) and, where the loss has one, its ``ignore_index``.
+- A numpy array (0-d included) or Python number in gives a numpy array or float out; strings are
+  refused, never parsed.
+- Half precision: float16 and bfloat16 are computed in float32 and rounded once (the result keeps
+  the input's dtype); under ``torch.autocast`` the loss is float32, as torch's losses are.
 - Elementwise losses never broadcast: ``input`` and ``target`` must have the same shape.
-- Empty input is allowed, as in torch: ``"mean"`` of nothing is nan, ``"sum"`` is 0.
+- Edge cases follow torch: on empty input ``"mean"`` is nan, ``"sum"`` is 0 and the gradient is
+  empty; a batch whose targets are all ``ignore_index`` has the loss nan (``"mean"``, 0/0) or 0 and a
+  zero gradient, with or without ``label_smoothing``; softmax of an empty tensor is empty.
 - Bad input raises ``ValueError`` or ``TypeError`` naming the function, the argument, what it got
   and what was expected.
 
@@ -148,8 +161,19 @@ def _elementwise_pair(where: str, input: Any, target: Any) -> tuple[torch.Tensor
     return x, y, kind
 
 
+def _inspectable(t: torch.Tensor) -> bool:
+    """Whether the values of ``t`` can be read for a check: not under ``torch.func.vmap``, where a
+    tensor holds a whole batch of values and ``.item()`` is impossible (the checks then run on the
+    unbatched call, when the user makes one)."""
+    try:
+        t.reshape(-1)[:1].sum().item()
+    except RuntimeError:
+        return False
+    return True
+
+
 def _check_probabilities(where: str, name: str, p: torch.Tensor, hint: str) -> None:
-    if p.numel() == 0:
+    if p.numel() == 0 or not _inspectable(p):
         return
     low, high = (v.item() for v in torch.aminmax(p.detach()))
     if not (low >= 0 and high <= 1):  # also False when p holds nan
@@ -441,8 +465,8 @@ def _make_module(loss_: Loss, class_name: str) -> type[nn.Module]:
            f"``{loss_.name}.grad``{' (autograd differentiates this one)' if loss_.vjp is None else ''}.\n\n"
            f"    Args:{args}\n        reduction (str): ``\"mean\"`` | ``\"sum\"`` | ``\"none\"``. "
            f"Default: ``\"mean\"``.\n\n    Attributes:\n        targets: the target kinds it takes: "
-           f"``{loss_.targets!r}``.\n\n    The formula, its derivative and the shapes: "
-           f"``help(nbcourse.losses.{loss_.name})``.\n")
+           f"``{loss_.targets!r}``.\n\n    Examples::\n\n{loss_.module_example}\n    The formula, its derivative and the "
+           f"shapes: ``help(nbcourse.losses.{loss_.name})``.\n")
     namespace = {"__doc__": doc, "__module__": __name__, "__qualname__": class_name, "loss": loss_,
                  "targets": loss_.targets, "_signature": sig, "__signature__": sig}
     if "ignore_index" in loss_.options:
@@ -451,7 +475,7 @@ def _make_module(loss_: Loss, class_name: str) -> type[nn.Module]:
 
 
 def loss(*, module: str, targets: tuple[str, ...], inputs: tuple[str, ...] = ("input", "target"),
-         options: Mapping[str, Option] | None = None, keyword_only: bool = False):
+         options: Mapping[str, Option] | None = None, keyword_only: bool = False, registry: dict | None = None):
     """Declare a loss: the decorated class holds its docstring, ``grad_doc``, ``prepare``, ``terms``
     and (for an analytic derivative) ``vjp``; see the comment above.
 
@@ -462,6 +486,7 @@ def loss(*, module: str, targets: tuple[str, ...], inputs: tuple[str, ...] = ("i
         options: the parameters after the inputs and their defaults (:class:`Option`), stated once;
             ``reduction="mean"`` (keyword-only) follows them for every loss.
         keyword_only: the options after the first are keyword-only (as torch's ``weight=None, *, ...``).
+        registry: where to register it. Default: :data:`LOSSES`.
     """
     options = MappingProxyType(dict(options or {}))
     unknown = set(targets) - set(TARGET_KINDS)
@@ -474,13 +499,14 @@ def loss(*, module: str, targets: tuple[str, ...], inputs: tuple[str, ...] = ("i
         vjp = body.get("vjp")
         namespace = dict(name=name, inputs=tuple(inputs), options=options, targets=tuple(targets),
                          keyword_only=keyword_only, _prepare=staticmethod(body["prepare"]),
+                         module_example=body.get("module_example", ""),
                          terms=staticmethod(body["terms"]), vjp=None if vjp is None else staticmethod(vjp))
-        declared = instance_of(cls, Loss, namespace)
         P = inspect.Parameter
         params = [P(n, P.POSITIONAL_OR_KEYWORD) for n in inputs]
         params += [P(n, P.POSITIONAL_OR_KEYWORD if i == 0 or not keyword_only else P.KEYWORD_ONLY,
                      default=o.default) for i, (n, o) in enumerate(options.items())]
-        declared.__signature__ = inspect.Signature(params + [P("reduction", P.KEYWORD_ONLY, default="mean")])
+        sig = inspect.Signature(params + [P("reduction", P.KEYWORD_ONLY, default="mean")])
+        declared = instance_of(cls, Loss, namespace, sig)
 
         def grad(*args, **kwargs):
             return declared._evaluate(f"{name}.grad", args, kwargs, derivative=True)
@@ -495,7 +521,7 @@ def loss(*, module: str, targets: tuple[str, ...], inputs: tuple[str, ...] = ("i
             forward=declared._forward_rule, backward=declared._backward_rule, jvp=declared._jvp_rule,
             module=__name__)
         declared.module = _make_module(declared, module)
-        LOSSES[name] = declared
+        (LOSSES if registry is None else registry)[name] = declared
         return declared
 
     return declare
@@ -895,6 +921,11 @@ class mse:
         tensor([4.])
     """
 
+    module_example = r"""
+        >>> MSELoss()(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
+        tensor(2.)
+    """
+
     def prepare(where, input, target):
         return _elementwise(where, input, target)
 
@@ -942,6 +973,11 @@ class mae:
 
         >>> mae.grad(torch.tensor([3.0, 1.0, -2.0]), torch.tensor([1.0, 1.0, 0.0]), reduction="sum")
         tensor([ 1.,  0., -1.])
+    """
+
+    module_example = r"""
+        >>> MAELoss()(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
+        tensor(1.)
     """
 
     def prepare(where, input, target):
@@ -1000,6 +1036,11 @@ class huber:
         tensor([-2.0000,  0.2000])
     """
 
+    module_example = r"""
+        >>> HuberLoss(delta=2.0)(torch.tensor([3.0]), torch.tensor([0.0]))
+        tensor(4.)
+    """
+
     def prepare(where, input, target, delta):
         x, y, kind = _elementwise_pair(where, input, target)
         return [x, y], kind, {"delta": delta}
@@ -1055,6 +1096,11 @@ class log_cosh:
 
         >>> log_cosh.grad(1000.0, 0.0)
         1.0
+    """
+
+    module_example = r"""
+        >>> LogCoshLoss()(torch.tensor([0.0]), torch.tensor([0.0]))
+        tensor(0.)
     """
 
     def prepare(where, input, target):
@@ -1125,6 +1171,11 @@ class bce:
 
         >>> bce.grad(torch.tensor([0.0, 0.0]), torch.tensor([0.0, 1.0]), reduction="none")
         tensor([ 0.0000e+00, -1.0000e+12])
+    """
+
+    module_example = r"""
+        >>> BCELoss()(torch.tensor([0.5]), torch.tensor([1.0]))
+        tensor(0.6931)
     """
 
     def prepare(where, input, target, weight):
@@ -1211,6 +1262,11 @@ class bce_with_logits:
         tensor([-0.5000])
     """
 
+    module_example = r"""
+        >>> BCEWithLogitsLoss()(torch.tensor([0.0]), torch.tensor([1.0]))
+        tensor(0.6931)
+    """
+
     def prepare(where, input, target, weight, pos_weight):
         x, y, kind = _elementwise_pair(where, input, target)
         if not y.requires_grad:  # labels of -1/+1 or class numbers 0..K give a silently wrong loss (a target
@@ -1234,9 +1290,9 @@ class bce_with_logits:
         scale = upstream if weight is None else weight * upstream
         s = torch.sigmoid(input)
         if pos_weight is None:
-            grad_input = (s - target).mul_(scale)
+            grad_input = (s - target) * scale  # out of place: under vmap the upstream may be batched
         else:
-            grad_input = ((1 + (pos_weight - 1) * target) * s - pos_weight * target).mul_(scale)
+            grad_input = ((1 + (pos_weight - 1) * target) * s - pos_weight * target) * scale
         grad_target = None
         if need_target:  # d/dy [(1 - y) z + (1 + (pw - 1) y) softplus(-z)] = -z + (pw - 1) softplus(-z)
             grad_target = -input
@@ -1349,7 +1405,7 @@ def _ce_prob_vjp(input, target, upstream, cache, need_target, *, weight, label_s
     s = _softmax(input, class_dim) if cache is None else cache[0]
     a = _ce_prob_weights(input, target, weight, label_smoothing, class_dim)
     u = _per_sample(upstream, class_dim)
-    grad_input = (a.sum(class_dim, keepdim=True) * s).sub_(a).mul_(u)
+    grad_input = (a.sum(class_dim, keepdim=True) * s).sub_(a) * u  # u may be batched under vmap
     grad_target = None
     if need_target:  # d/dy_c of -sum_c a_c log S_c, with a_c = w_c ((1 - eps) y_c + eps / C)
         w = 1.0 if weight is None else _class_weight_view(weight, class_dim, input.dim())
@@ -1409,6 +1465,8 @@ def _class_inputs(where, input, target, weight, ignore_index, *, allow_probabili
 
 def _check_class_range(where, target, n_classes, ignore_index):
     if target.numel() == 0:
+        return
+    if not _inspectable(target):
         return
     low, high = (v.item() for v in torch.aminmax(target))
     if 0 <= low and high < n_classes:  # the usual case, settled with one pass
@@ -1490,6 +1548,11 @@ class cross_entropy:
         tensor([[ 0.5000, -0.5000]])
     """
 
+    module_example = r"""
+        >>> CrossEntropyLoss()(torch.zeros(2, 4), torch.tensor([0, 3]))
+        tensor(1.3863)
+    """
+
     def prepare(where, input, target, weight, ignore_index, label_smoothing):
         x, t, w, class_dim, is_index, kind = _class_inputs(
             where, input, target, weight, ignore_index, allow_probabilities=True)
@@ -1556,6 +1619,11 @@ class nll:
         tensor([[ 0., -1.]])
     """
 
+    module_example = r"""
+        >>> NLLLoss()(torch.tensor([[-0.5, -1.0]]), torch.tensor([1]))
+        tensor(1.)
+    """
+
     def prepare(where, input, target, weight, ignore_index):
         x, t, w, class_dim, _, kind = _class_inputs(
             where, input, target, weight, ignore_index, allow_probabilities=False)
@@ -1573,7 +1641,8 @@ class nll:
             safe, w_y = cache
         # -w_y on the true class, 0 elsewhere (and 0 for ignored samples, whose w_y is 0)
         src = _per_sample(-w_y * upstream, class_dim).expand(safe.unsqueeze(class_dim).shape)
-        return torch.zeros_like(input).scatter_add_(class_dim, safe.unsqueeze(class_dim), src), None
+        # out of place: under torch.func.vmap the upstream (src) may be batched where input is not
+        return torch.scatter_add(torch.zeros_like(input), class_dim, safe.unsqueeze(class_dim), src), None
 
 
 # ==================================================================================================
@@ -1594,7 +1663,7 @@ def _contrastive_inputs(where, x1, x2, same):
         hint = f". Did you mean {hint}?" if hint and "reshape" not in hint else ""
         raise ValueError(f"{where}: same has shape {tuple(s.shape)}, expected {tuple(a.shape[:-1])}: "
                          f"one 0/1 label per pair of rows of x1 {tuple(a.shape)} and x2{hint}")
-    bad = s[(s != 0) & (s != 1)]
+    bad = s[(s != 0) & (s != 1)] if _inspectable(s) else s[:0]
     if bad.numel():
         raise ValueError(f"{where}: same must hold 1 (similar pair) or 0 (dissimilar pair), got "
                          f"{bad[0].item()!r} ({bad.numel()} value(s) that are neither)")
@@ -1651,6 +1720,11 @@ class contrastive:
 
         >>> contrastive.grad(torch.tensor([[0.0, 0.0]]), torch.tensor([[0.3, 0.4]]), torch.tensor([0]))
         tensor([[0.3000, 0.4000]])
+    """
+
+    module_example = r"""
+        >>> ContrastiveLoss(margin=2.0)(torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([0]))
+        tensor(0.5000)
     """
 
     def prepare(where, x1, x2, same, margin):
@@ -1737,6 +1811,12 @@ class triplet:
         >>> a, pos, neg = torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([[3.0, 0.0]])
         >>> triplet.grad(a, pos, neg, margin=2.5, eps=0.0)  # (a - pos)/|a - pos| - (a - neg)/|a - neg|
         tensor([[ 1., -1.]])
+    """
+
+    module_example = r"""
+        >>> a, pos, neg = torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([[3.0, 0.0]])
+        >>> TripletLoss(margin=2.5, eps=0.0)(a, pos, neg)
+        tensor(0.5000)
     """
 
     def prepare(where, anchor, positive, negative, margin, p, eps, swap):

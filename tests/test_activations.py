@@ -119,6 +119,14 @@ def test_registry_holds_every_activation_of_the_lecture_in_order():
         assert issubclass(activation.module, nn.Module) and activation.module.activation is activation
 
 
+def _grad_or_zero(y, x):
+    """dy/dx, or zeros where y has no graph (a derivative that is constant in x)."""
+    if not y.requires_grad:
+        return torch.zeros_like(x)
+    (g,) = torch.autograd.grad(y, x, allow_unused=True)
+    return torch.zeros_like(x) if g is None else g
+
+
 @pytest.mark.parametrize("name", NAMES)
 class TestEveryActivation:
     """Every check, for every activation of the registry."""
@@ -152,17 +160,55 @@ class TestEveryActivation:
         z = smooth_points(name, n=8).requires_grad_()
         y = activation(z)
         assert type(y.grad_fn).__name__ == f"{activation.function.__name__}Backward"
-        # replace .grad on the instance: the backward pass must return what it says
-        monkeypatch.setattr(activation, "grad", lambda t, **kw: torch.full_like(t, 7.0))
+        # replace the declared derivative on the instance: the backward pass must return what it says
+        monkeypatch.setattr(activation, "_grad", lambda t, value, **kw: torch.full_like(t, 7.0))
         y.backward(torch.full_like(z, 2.0))
         assert torch.equal(z.grad, torch.full_like(z, 14.0))
 
-    def test_second_derivative_is_refused_clearly(self, name):
-        z = smooth_points(name, n=4).requires_grad_()
-        (g,) = torch.autograd.grad(ACTIVATIONS[name](z).sum(), z, create_graph=True)
-        if g.requires_grad:
-            with pytest.raises(RuntimeError, match="once_differentiable"):
-                g.sum().backward()
+    # --- second derivatives: autograd differentiates the analytic first derivative --------------
+
+    def test_gradgradcheck(self, name):
+        activation = ACTIVATIONS[name]
+        z = smooth_points(name, n=12).requires_grad_()
+        for params in cases(name):
+            assert torch.autograd.gradgradcheck(lambda t: activation(t, **params), (z,))
+            assert torch.autograd.gradcheck(lambda t: activation(t, **params), (z,), check_forward_ad=True,
+                                            check_backward_ad=True, check_batched_grad=True)
+        for param, default in activation.params.items():  # mixed second derivatives with a tensor parameter
+            p = torch.tensor(default + 0.3, dtype=torch.float64, requires_grad=True)
+            assert torch.autograd.gradgradcheck(lambda t, q: activation(t, **{param: q}), (z, p))
+
+    def test_second_derivative_equals_autograd_of_the_formula(self, name):
+        # create_graph=True, a gradient penalty, torch.func.hessian and an HVP, against the formula in REFERENCE
+        activation = ACTIVATIONS[name]
+        z = smooth_points(name, n=10).requires_grad_()
+        for params in cases(name):
+            (g,) = torch.autograd.grad(activation(z, **params).sum(), z, create_graph=True)
+            assert g.requires_grad or name not in ("sigmoid", "tanh", "softplus", "elu", "selu", "swish", "mish")
+            (expected,) = torch.autograd.grad(REFERENCE[name](z, **params).sum(), z, create_graph=True)
+            torch.testing.assert_close(g, expected, rtol=1e-12, atol=1e-14)
+            # d/dz of the gradient penalty sum(g^2): 2 g f''
+            torch.testing.assert_close(_grad_or_zero(g.square().sum(), z),
+                                       _grad_or_zero(expected.square().sum(), z), rtol=1e-10, atol=1e-12)
+            hessian = torch.func.hessian(lambda t: activation(t, **params).sum())(z.detach())
+            reference = torch.func.hessian(lambda t: REFERENCE[name](t, **params).sum())(z.detach())
+            torch.testing.assert_close(hessian, reference, rtol=1e-10, atol=1e-12)
+            v = torch.linspace(-1, 1, z.numel(), dtype=z.dtype)
+            _, hvp = torch.autograd.functional.hvp(lambda t: activation(t, **params).sum(), z.detach(), v)
+            torch.testing.assert_close(hvp, reference @ v, rtol=1e-10, atol=1e-12)
+
+    def test_gradient_penalty_trains_the_weights(self, name):
+        # d/dW of ||d out / d x||^2 through a layer: the issue's silent failure, now exact
+        activation = ACTIVATIONS[name]
+        torch.manual_seed(0)
+        W = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+        x = torch.randn(5, 4, dtype=torch.float64, requires_grad=True)
+
+        def penalty(f):
+            (dx,) = torch.autograd.grad(f(x @ W.T).sum(), x, create_graph=True)
+            return _grad_or_zero(dx.square().sum(), W)
+
+        torch.testing.assert_close(penalty(activation), penalty(REFERENCE[name]), rtol=1e-10, atol=1e-12)
 
     def test_works_inside_torch_func_transforms(self, name):
         # per-sample gradients (torch.func.vmap over torch.func.grad) go through the same analytic grad
