@@ -441,7 +441,7 @@ class _PerChannelModule(_ActivationModule):
     """A learnt slope per channel, laid out as :class:`torch.nn.PReLU` (``weight``, state dicts load
     either way): PReLU(num_parameters=1, init=0.25)."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25):
+    def __init__(self, num_parameters: int = 1, init: float | None = None):  # init: the declared default
         super().__init__()
         where = type(self).__name__
         if isinstance(num_parameters, bool) or not isinstance(num_parameters, numbers.Integral) or num_parameters < 1:
@@ -449,7 +449,8 @@ class _PerChannelModule(_ActivationModule):
                              f"integer (1 for one shared slope, or the number of channels)")
         self.num_parameters = int(num_parameters)
         (name,) = self.activation.params
-        self.init = _number(where, "init", init, self.activation.params[name])
+        default = self.activation.params[name]
+        self.init = _number(where, "init", default if init is None else init, default)
         self.weight = nn.Parameter(torch.full((self.num_parameters,), self.init))
 
     def _params(self) -> dict:

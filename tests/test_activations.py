@@ -9,8 +9,10 @@ autograd function, and autograd of the formula written here in plain torch ops),
 
 from __future__ import annotations
 
+import ast
 import copy
 import doctest
+import inspect
 import math
 import pickle
 import pydoc
@@ -733,3 +735,156 @@ def test_course_style_changes_nothing_outside_its_block():
         assert tuple(mpl.rcParams["figure.figsize"]) == (3.0, 2.0)
         assert mpl.rcParams["axes.prop_cycle"].by_key()["color"][0] == style.PALETTE[0]
     assert dict(mpl.rcParams) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# half precision: every finite float16 and bfloat16 number, against torch.nn.functional
+# ---------------------------------------------------------------------------------------------
+
+HALF = [torch.float16, torch.bfloat16]
+# a few units in the last place of the dtype (float16 keeps 11 bits, bfloat16 8)
+HALF_TOL = {torch.float16: dict(rtol=2e-3, atol=1e-5), torch.bfloat16: dict(rtol=1.6e-2, atol=1e-5)}
+
+
+def every_finite(dtype):
+    """Every finite number of a 16-bit float dtype, from -max to max (subnormals and -0.0 included)."""
+    bits = torch.arange(-(2**15), 2**15, dtype=torch.int32).to(torch.int16)
+    z = bits.view(dtype)
+    return z[torch.isfinite(z)]
+
+
+def torch_grad(name, z, **params):
+    """torch's own derivative (autograd through torch.nn.functional), in z's dtype."""
+    t = z.clone().requires_grad_()
+    (g,) = torch.autograd.grad(TORCH[name](t, **params).sum(), t)
+    return g
+
+
+@pytest.mark.parametrize("dtype", HALF, ids=str)
+@pytest.mark.parametrize("name", NAMES)
+def test_half_precision_over_the_whole_finite_range(name, dtype):
+    activation = ACTIVATIONS[name]
+    z = every_finite(dtype)
+    for params in cases(name):
+        value = activation(z, **params)
+        assert value.dtype == dtype and value.shape == z.shape
+        expected = TORCH[name](z, **params)
+        torch.testing.assert_close(value.float(), expected.float(), **HALF_TOL[dtype], equal_nan=True)
+        # never nan or inf where torch has none (selu of the largest float16 overflows in both)
+        assert not (~torch.isfinite(value) & torch.isfinite(expected)).any()
+        if name == "threshold":  # torch has no derivative of a step
+            continue
+        keep = z != 0 if name in ("elu", "selu") else torch.ones_like(z, dtype=torch.bool)  # the kink convention
+        t = z.clone().requires_grad_()
+        (ours,) = torch.autograd.grad(activation(t, **params).float().sum(), t)
+        assert ours.dtype == dtype
+        assert torch.equal(ours, activation.grad(z, **params))
+        theirs = torch_grad(name, z, **params)
+        assert not (~torch.isfinite(ours) & torch.isfinite(theirs)).any()
+        # torch's half backward of sigmoid/tanh works from the rounded output; ours from z in float32.
+        # Agree within the dtype's tolerance, or be at least as close to the float64 derivative.
+        truth = torch_grad(name, z.double(), **params)
+        close = torch.isclose(ours.double(), theirs.double(), **HALF_TOL[dtype])
+        no_worse = (ours.double() - truth).abs() <= (theirs.double() - truth).abs() + 2 * torch.finfo(dtype).eps * truth.abs()
+        bad = keep & ~(close | no_worse)
+        assert not bad.any(), (name, params, z[bad][:5], ours[bad][:5], theirs[bad][:5], truth[bad][:5])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_under_cpu_autocast_like_torch(name):
+    """torch.autocast runs the layers in bfloat16: the activation keeps bfloat16 and agrees with torch's."""
+    activation = ACTIVATIONS[name]
+    torch.manual_seed(0)
+    layer = nn.Linear(8, 16)
+    x = 3 * torch.randn(32, 8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        h = layer(x)
+        assert h.dtype == torch.bfloat16
+        ours = activation(h)
+        theirs = TORCH[name](h)
+    assert ours.dtype == theirs.dtype == torch.bfloat16
+    torch.testing.assert_close(ours.float(), theirs.float(), **HALF_TOL[torch.bfloat16])
+    (g_ours,) = torch.autograd.grad(ours.float().square().sum(), layer.weight, retain_graph=True)
+    if name != "threshold":
+        (g_theirs,) = torch.autograd.grad(theirs.float().square().sum(), layer.weight)
+        torch.testing.assert_close(g_ours, g_theirs, rtol=5e-2, atol=5e-2 * float(g_theirs.abs().max()))
+    assert g_ours.dtype == torch.float32 and torch.isfinite(g_ours).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# torch's contract at the edges
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_empty_and_zero_d_inputs_keep_their_shape(name):
+    activation = ACTIVATIONS[name]
+    for shape in [(0,), (3, 0), ()]:
+        z = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+        out = activation(z)
+        assert out.shape == shape and activation.grad(z.detach()).shape == shape
+        out.sum().backward()
+        assert z.grad.shape == shape
+    for x in (np.array(0.5), np.array(-0.5, dtype=np.float32)):
+        assert isinstance(activation(x), np.ndarray) and activation(x).shape == () and activation(x).dtype == x.dtype
+        assert activation.grad(x).shape == ()
+    assert isinstance(activation(np.float32(0.5)), float) and isinstance(activation(2), float)
+    assert activation(torch.tensor(0.5, dtype=torch.float16)).shape == ()
+
+
+@pytest.mark.parametrize("bad", ["0.5", ["0.5"], [0.5, "1"], np.array("1.0"), b"1"])
+def test_strings_are_refused_never_parsed(bad):
+    for name in NAMES:
+        with pytest.raises(TypeError, match=rf"{name}: argument 'z' got"):
+            ACTIVATIONS[name](bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# the declaration: one block per activation, everything else derived
+# ---------------------------------------------------------------------------------------------
+
+def test_a_thirteenth_activation_is_one_declaration():
+    registry = {}
+
+    @A.activation(label="Softsign", module="Softsign", params={"scale": 1.0}, formula="z / (1 + |z|)",
+                  grad_formula="1 / (1 + |z|)²", registry=registry)
+    class softsign:
+        r"""Softsign: :math:`s z / (1 + |z|)`.
+
+        Examples::
+
+            >>> softsign(1.0)
+            0.5
+        """
+
+        def value(z, *, scale):
+            return scale * z / (1 + z.abs())
+
+        def grad(z, value, *, scale):
+            return scale / (1 + z.abs()) ** 2
+
+        def grad_scale(z, value, *, scale):
+            return z / (1 + z.abs())
+
+    assert registry == {"softsign": softsign} and "softsign" not in ACTIVATIONS
+    assert softsign(1.0) == 0.5 and softsign.grad(1.0) == 0.25 and softsign.grad(np.array(1.0)).shape == ()
+    z = smooth_points("softsign").requires_grad_()
+    assert torch.autograd.gradgradcheck(lambda t: softsign(t, scale=2.0), (z,))
+    module = softsign.module(scale=2.0)
+    assert repr(module) == "Softsign(scale=2.0)" and module.activation is softsign
+    assert type(module(z).grad_fn).__name__ == "SoftsignFunctionBackward"
+    torch.testing.assert_close(module(z), F.softsign(z) * 2)
+    assert str(inspect.signature(softsign)) == "(z, scale=1.0)" and "softsign(z, scale=1.0)" in repr(softsign)
+    with pytest.raises(TypeError, match="needs value, grad"):
+        A.activation(label="X", module="X", formula="", grad_formula="", registry={})(type("broken", (), {}))
+
+
+def test_each_parameter_and_default_is_stated_once():
+    # the modules and functions read the declaration: leaky_relu's 0.01 is one number in the source
+    numbers_in_code = [node.value for node in ast.walk(ast.parse(inspect.getsource(A)))
+                       if isinstance(node, ast.Constant) and isinstance(node.value, float)]
+    assert numbers_in_code.count(0.01) == 1 and numbers_in_code.count(0.25) == 1  # leaky_relu's, prelu's
+    assert A.LeakyReLU().alpha == A.leaky_relu.params["alpha"] == 0.01
+    assert str(inspect.signature(A.LeakyReLU)) == "(alpha=0.01)"
+    assert str(inspect.signature(A.Swish)) == "(beta=1.0, learnable=False)"
+    assert str(inspect.signature(A.PReLU)) == "(num_parameters=1, init=0.25)"
+    assert A.PReLU().init == A.prelu.params["alpha"]
