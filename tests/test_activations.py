@@ -888,3 +888,29 @@ def test_each_parameter_and_default_is_stated_once():
     assert str(inspect.signature(A.Swish)) == "(beta=1.0, learnable=False)"
     assert str(inspect.signature(A.PReLU)) == "(num_parameters=1, init=0.25)"
     assert A.PReLU().init == A.prelu.params["alpha"]
+
+
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@CUDA
+@pytest.mark.parametrize("name", NAMES)
+def test_cuda_half_precision_and_autocast_like_torch(name):
+    """The same code path on the GPU: every finite float16, and torch.autocast('cuda', float16)."""
+    activation = ACTIVATIONS[name]
+    for dtype in HALF:
+        z = every_finite(dtype).cuda()
+        value = activation(z)
+        assert value.dtype == dtype and value.device == z.device
+        torch.testing.assert_close(value.float(), TORCH[name](z).float(), **HALF_TOL[dtype], equal_nan=True)
+        assert torch.equal(torch.isfinite(value) | ~torch.isfinite(TORCH[name](z)), torch.ones_like(z, dtype=torch.bool))
+    torch.manual_seed(0)
+    layer = nn.Linear(8, 16).cuda()
+    x = 3 * torch.randn(32, 8, device="cuda")
+    with torch.autocast("cuda", dtype=torch.float16):
+        h = layer(x)
+        ours, theirs = activation(h), TORCH[name](h)  # torch runs some (softplus) in float32 under autocast
+    assert ours.dtype == torch.float16
+    torch.testing.assert_close(ours.float(), theirs.float(), **HALF_TOL[torch.float16])
+    (g,) = torch.autograd.grad(ours.float().square().sum(), layer.weight)
+    assert torch.isfinite(g).all()

@@ -910,3 +910,25 @@ def test_a_new_loss_is_one_declaration():
     assert type(module(x, y).grad_fn).__name__ == "QuarticLossFunctionBackward"
     with pytest.raises(ValueError, match="quartic: scale must be > 0"):
         quartic(x, y, scale=0.0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("name, case", ALL)
+def test_cuda_autocast_float16_like_torch(name, case):
+    """The same code path on the GPU: under torch.autocast('cuda', float16) the loss is float32."""
+    inputs = [t.cuda() for t in case.inputs(16)]
+    kwargs = {k: v.cuda() if isinstance(v, torch.Tensor) else v for k, v in case.kwargs.items()}
+    loss = L.LOSSES[name]
+    layer = torch.nn.Linear(inputs[0].shape[-1], inputs[0].shape[-1]).cuda()
+    with torch.autocast("cuda", dtype=torch.float16):
+        x = layer(inputs[0].float())
+        if case.reference is F.binary_cross_entropy:
+            x = torch.sigmoid(x.float()).half()
+        rest = [t.half() if t.is_floating_point() else t for t in inputs[1:]]
+        ours = loss(x, *rest, **kwargs)
+        theirs = case.reference(x, *rest, **kwargs) if name not in ("log_cosh", "contrastive", "bce") else None
+    assert ours.dtype == torch.float32 and ours.device.type == "cuda"
+    if theirs is not None:
+        torch.testing.assert_close(ours, theirs.float(), rtol=2e-3, atol=2e-3)
+    ours.backward()
+    assert all(torch.isfinite(p.grad).all() for p in layer.parameters())
