@@ -116,9 +116,9 @@ def _slope(z: torch.Tensor, *, below, above: float = 1.0, at_zero: float) -> tor
     (``1 + (alpha - 1)`` would round). ``below`` may be a tensor that broadcasts to z (prelu's
     per-channel slopes, perhaps learnt: then the slope is differentiable in it).
     """
-    if not isinstance(below, float):  # a tensor slope: plain differentiable arithmetic
+    if not isinstance(below, float):  # a tensor slope (perhaps learnt): differentiable in it
         h = _step(z, at_zero=at_zero)
-        return (1 - h) * below + h * above
+        return (1 - h).mul_(below).add_(h, alpha=above)  # below * (1 - H) + above * H
     z = z.detach()  # piecewise constant in z: no graph, and the in-place steps below are safe
     # Speed: when both slopes are numbers >= 0, a clamp picks the right one in a single pass.
     if 0.0 <= below <= above == 1.0 and not at_zero:  # leaky_relu, prelu
@@ -982,8 +982,8 @@ class swish:
 
     :math:`\beta` is a constant or learnt (``Swish(learnable=True)``). With :math:`\beta = 0` Swish
     is the line :math:`z/2`; as :math:`\beta \to \infty` it becomes the ReLU. The derivative is
-    evaluated as :math:`\sigma + \beta S (1 - \sigma)`, the same expression regrouped so that no
-    product overflows for large :math:`|z|`.
+    evaluated as ``torch.lerp(βS, 1, σ)``, the same expression, which torch computes without
+    overflow or cancellation for any :math:`|z|`.
 
     Args:
         z: a tensor of any shape and float dtype, a numpy array or a Python number.
@@ -1005,10 +1005,21 @@ class swish:
 
     def grad(z, value, *, beta):
         s = _sigmoid_beta_z(z, beta)  # σ(βz)
-        S = z * s if value is None else value
-        # σ + βS(1 - σ): the lecture's βS + σ(1 - βS) regrouped so that no product overflows
-        d = torch.addcmul(S, s, S, value=-1.0)  # S(1 - σ)
-        return (d if _is_one(beta) else d.mul_(beta)).add_(s)
+        if _is_one(beta):
+            start = z * s if value is None else value  # βS = S
+        else:  # βS = (βz) σ(βz); beyond |βz| = 1000 σ is exactly 0 or 1, and the clamp keeps βS finite
+            start = torch.clamp(z * beta, -1e3, 1e3) * s
+        # the lecture's βS + σ(1 - βS) is lerp(βS, 1, σ), which torch evaluates as βS + σ(1 - βS)
+        # for σ < 1/2 and 1 - (1 - βS)(1 - σ) above: no overflow, no cancellation at any |z|
+        one = torch.ones((), dtype=z.dtype, device=z.device)
+        if not torch.is_grad_enabled():
+            # Speed: nothing records this backward pass, so the fresh σ may be overwritten (out=s):
+            # filling a new tensor costs about twice an in-place pass (benches/bench_activations.py)
+            try:
+                return torch.lerp(start, one, s, out=s)
+            except RuntimeError:  # inside torch.func transforms, which have no out= variants
+                pass
+        return torch.lerp(start, one, s)
 
     def grad_beta(z, value, *, beta):
         s = _sigmoid_beta_z(z, beta)
