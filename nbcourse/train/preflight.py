@@ -143,7 +143,7 @@ def loss_ignore_index(loss_fn) -> int | None:
     value = getattr(fn, "ignore_index", None)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if inspect.isfunction(fn) or inspect.isbuiltin(fn):
+    if callable(fn) and not isinstance(fn, nn.Module):   # a function, or a declared nbcourse loss
         try:
             parameter = inspect.signature(fn).parameters.get("ignore_index")
         except (TypeError, ValueError):
