@@ -49,7 +49,7 @@ class LabServer:
         self.proc: subprocess.Popen | None = None
         self.log_path = home / "jupyterlab.log"
         self.dirs = {name: home / name for name in ("config", "data", "runtime", "settings", "workspaces",
-                                                     "ipython", "app-settings")}
+                                                     "ipython")}
 
     # -- life -------------------------------------------------------------------------------
     def start(self, timeout: float = 180.0) -> None:

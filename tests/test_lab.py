@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -101,8 +102,9 @@ class Page:
 
 
 @pytest.fixture
-def page(browser, lab, request, tmp_path_factory):
-    shots = tmp_path_factory.getbasetemp() / "lab-screenshots" / request.node.name.replace("/", "_")
+def page(browser, lab, request):
+    # not under pytest's basetemp, which other pytest runs of the same user rotate away
+    shots = Path(tempfile.gettempdir()) / "nbcourse-lab-screenshots" / request.node.name.replace("/", "_")
     page = Page(browser, lab, shots)
     try:
         yield page

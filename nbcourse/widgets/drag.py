@@ -83,6 +83,9 @@ class DraggablePoint:
         if not self._dragging:
             return
         self._dragging = False
+        if event.inaxes is self.ax and event.xdata is not None:  # where the button was released: a
+            self.xy = (float(event.xdata), float(event.ydata))   # front end may drop the last moves
+            self.artist.set_data([self.xy[0]], [self.xy[1]])
         if self.on_release is not None:
             self.on_release(self.xy)
 
