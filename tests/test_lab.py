@@ -288,10 +288,10 @@ from nbcourse.widgets._live import LiveView
 _live = [o for o in gc.get_objects() if isinstance(o, LiveView) and o.figure is not None][-1]
 _box = _live.figure.bbox
 _ring = _live._overlays["start"].transData.transform(_live.values["start"])
-_target = _ring + (70.0, 50.0)   # right and up, in the figure's pixels
+_target = _ring + (70.0, -50.0)   # right and down, in the figure's pixels (inside the axes)
 _data = _live._overlays["start"].transData.inverted()
 print("NBW-RING", json.dumps({"x": _ring[0], "y": _box.height - _ring[1], "w": _box.width, "h": _box.height,
-      "dx": 70.0, "dy": -50.0, "target": list(map(float, _data.transform(_target))),
+      "dx": 70.0, "dy": 50.0, "target": list(map(float, _data.transform(_target))),
       "tolerance": list(map(float, abs(_data.transform(_target + 4.0) - _data.transform(_target))))}))'''
     start = '''print("NBW-START", json.dumps({"start": list(_live.values["start"]), "errors": len(_live.errors.outputs)}))'''
     nb.cells.insert(at + 2, nbformat.v4.new_code_cell(ring))
