@@ -200,8 +200,26 @@ CELL_ERRORS_JS = """() => {
 
 def run_all(page, timeout_s: float = 300.0) -> None:
     """Run every cell from the Run menu and wait until every code cell has run (or one failed)."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    for attempt in range(4):
+        # the Run menu's commands act on the current notebook: make it current first
+        page.locator(".jp-NotebookPanel .jp-Cell .jp-InputPrompt").first.click()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        item = page.locator(".lm-Menu-item:not(.lm-mod-disabled) .lm-Menu-itemLabel", has_text="Run All Cells")
+        try:
+            item.first.click(timeout=10_000)
+        except Exception:  # noqa: BLE001 - not enabled yet (a busy machine): close the menu, try again
+            page.keyboard.press("Escape")
+            continue
+        for _ in range(40):  # the first cell starts (or is queued) within seconds
+            if any(p.strip() != "[ ]:" for p in page.evaluate(PROMPTS_JS)):
+                break
+            page.wait_for_timeout(500)
+        else:
+            page.keyboard.press("Escape")
+            continue
+        break
+    else:
+        raise TimeoutError("Run > Run All Cells did not start the notebook (4 tries)")
     deadline = time.monotonic() + timeout_s
     page.wait_for_timeout(500)
     while time.monotonic() < deadline:
