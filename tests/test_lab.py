@@ -172,7 +172,8 @@ def operate_widget(box, what: str, problems: list[str]) -> None:
         slider = sliders.nth(s)
         label = slider.locator(".widget-label").first.inner_text().strip()
         if slider.locator(".noUi-target[disabled]").count():
-            hint = slider.locator("xpath=..").locator(".nbw-hint").inner_text().strip()
+            hints = slider.locator("xpath=..").locator(".nbw-hint")
+            hint = hints.first.inner_text().strip() if hints.count() else ""
             picked = re.search(r"pick (.+?) \(", hint)
             if not picked:
                 problems.append(f"{what}: slider '{label}' is greyed out and nothing says why (hint: {hint!r})")
@@ -362,3 +363,45 @@ def test_every_control_of_a_notebook(lab, page, notebook):
     """The landscape explorer (its "SGD (noisy gradient)" button was cut off); with NBCOURSE_LAB_ALL=1,
     every other notebook with an interactive figure too."""
     _fail(page, run_and_operate(page, notebook), "ran")
+
+
+# ------------------------------------------------------------------------------------ without a browser
+# The same faults, checked on the kernel side in a second (these run wherever the suite runs).
+def test_a_greyed_out_slider_says_which_choice_moves_it():
+    from nbcourse.widgets import activation_explorer
+
+    live = activation_explorer().widget()
+    assert live.controls["alpha"].disabled and live.controls["beta"].disabled
+    assert "pick Linear, Leaky ReLU, PReLU or ELU (activation)" in live.hints["alpha"].value
+    assert "pick Swish (activation)" in live.hints["beta"].value
+    live.controls["name"].value = live.view.params["name"].index("elu")
+    assert not live.controls["alpha"].disabled and live.hints["alpha"].value == ""
+
+
+def test_toggle_buttons_are_as_wide_as_their_labels():
+    from nbcourse.landscape import descent_explorer
+
+    live = descent_explorer().widget()
+    optimiser = live.controls["optimiser"]
+    assert "SGD (noisy gradient)" in [label for label, _ in optimiser.options]
+    assert optimiser.style.button_width == "auto"
+
+
+def test_drag_mode_redraws_one_figure_in_place_at_the_preview_size():
+    import matplotlib.pyplot as plt
+
+    from nbcourse.descent import line_example_explorer
+    from nbcourse.widgets._live import LiveView
+
+    live = LiveView(line_example_explorer(), drag=True)
+    try:
+        figure = live.figure
+        size = tuple(figure.get_size_inches() * figure.dpi)
+        assert size == (live.last_frame.width, live.last_frame.height), "the live figure is as wide as the preview"
+        live.set_index(2, 0)            # a learning rate
+        live.set_point("start", (0.5, -1.0))
+        assert live.figure is figure and tuple(figure.get_size_inches() * figure.dpi) == size
+        assert live.values["start"] == (0.5, -1.0) and live._handles["start"].xy == (0.5, -1.0)
+        assert not live.errors.outputs
+    finally:
+        plt.close("all")
