@@ -367,6 +367,18 @@ def test_every_control_of_a_notebook(lab, page, notebook):
 
 # ------------------------------------------------------------------------------------ without a browser
 # The same faults, checked on the kernel side in a second (these run wherever the suite runs).
+def _factory(topic: str, name: str):
+    """An explorer factory from nbcourse.figures.<topic> (where figures live now) or nbcourse.<topic>."""
+    import importlib
+
+    for module in (f"nbcourse.figures.{topic}", f"nbcourse.{topic}"):
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError(f"{name} is in neither nbcourse.figures.{topic} nor nbcourse.{topic}")
+
+
 def test_a_greyed_out_slider_says_which_choice_moves_it():
     from nbcourse.widgets import activation_explorer
 
@@ -379,9 +391,7 @@ def test_a_greyed_out_slider_says_which_choice_moves_it():
 
 
 def test_toggle_buttons_are_as_wide_as_their_labels():
-    from nbcourse.landscape import descent_explorer
-
-    live = descent_explorer().widget()
+    live = _factory("landscape", "descent_explorer")().widget()
     optimiser = live.controls["optimiser"]
     assert "SGD (noisy gradient)" in [label for label, _ in optimiser.options]
     assert optimiser.style.button_width == "auto"
@@ -390,10 +400,9 @@ def test_toggle_buttons_are_as_wide_as_their_labels():
 def test_drag_mode_redraws_one_figure_in_place_at_the_preview_size():
     import matplotlib.pyplot as plt
 
-    from nbcourse.descent import line_example_explorer
     from nbcourse.widgets._live import LiveView
 
-    live = LiveView(line_example_explorer(), drag=True)
+    live = LiveView(_factory("descent", "line_example_explorer")(), drag=True)
     try:
         figure = live.figure
         size = tuple(figure.get_size_inches() * figure.dpi)
