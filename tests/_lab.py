@@ -242,7 +242,7 @@ def open_notebook(page, server: LabServer, notebook: str) -> None:
                            timeout=120_000)
 
 
-def wait_for_figure(figure, before: dict | None, timeout_s: float = 60.0) -> dict:
+def wait_for_figure(figure, before: dict | None, timeout_s: float = 120.0) -> dict:
     """Poll the figure until it shows something (a blank figure is no change) that differs from ``before``."""
     deadline = time.monotonic() + timeout_s
     now = figure.evaluate(FINGERPRINT_JS)
