@@ -12,3 +12,6 @@ from nbcourse.data.imbalance import flip_labels, make_imbalanced  # noqa: E402,F
 # scikit-learn's 8x8 digits as split, standardised tensors; MNIST-style IDX files read from disk
 from nbcourse.data.digits import load_digits  # noqa: E402,F401
 from nbcourse.data.idx import load_idx, load_mnist, read_idx  # noqa: E402,F401
+
+# the digits with three yes/no attributes each (even, above 4, closed loop): a multi-label data set
+from nbcourse.data.attributes import ATTRIBUTES, digit_attributes, load_digit_attributes  # noqa: E402,F401
