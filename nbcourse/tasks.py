@@ -7,7 +7,10 @@ last activation) and the **loss** do. This module holds that knowledge as code:
   (multi-label targets: any number of 1s per row), built from labels;
 - :func:`recommend_head` (also ``nbcourse.recommend_head``): the lecture's summary table,
   *Rule of thumb*, as a function of the task; :data:`TASKS` lists the tasks it knows;
-- :func:`rule_of_thumb`: the whole table as rows, to print or render.
+- :func:`rule_of_thumb`: the whole table as rows, to print or render;
+- regression posed as classification: :func:`make_wave` (a 1-d regression problem with
+  outliers), :func:`quantise` (targets to bins), :func:`fit_head` (the same small network trained
+  with a regression or a classification head) and :func:`bin_experiment`.
 
 Examples::
 
@@ -32,7 +35,8 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
-__all__ = ["Head", "TASKS", "one_hot", "multi_hot", "recommend_head", "rule_of_thumb"]
+__all__ = ["Head", "TASKS", "one_hot", "multi_hot", "recommend_head", "rule_of_thumb",
+           "make_wave", "quantise", "fit_head", "bin_experiment"]
 
 
 # ------------------------------------------------------------------------------------ targets
@@ -273,3 +277,104 @@ def rule_of_thumb() -> list[dict[str, str]]:
             "on logits, in practice": head.fused_loss,
         })
     return rows
+
+
+# ------------------------------------------------------------------------------------ regression as classification
+
+def make_wave(n: int = 600, *, outlier_fraction: float = 0.05, outlier_value: float = 15.0, noise: float = 0.2,
+              seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""A 1-d regression problem: :math:`y = 2\sin(1.5x) + \varepsilon`, :math:`x \in [-3, 3]`, some targets replaced by outliers.
+
+    Args:
+        n: number of samples. Default: ``600``.
+        outlier_fraction: share of targets replaced by ``outlier_value`` (a broken sensor). Default: ``0.05``.
+        outlier_value: the value of those targets. Default: ``15.0``.
+        noise: standard deviation of :math:`\varepsilon`. Default: ``0.2``.
+        seed: seed of everything random. Default: ``0``.
+
+    Returns:
+        ``(X, y)``: float32 tensors of shapes :math:`(n, 1)` and :math:`(n,)`.
+    """
+    if not 0 <= outlier_fraction < 1:
+        raise ValueError(f"make_wave: argument 'outlier_fraction' got {outlier_fraction!r}, expected a number in [0, 1)")
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3.0, 3.0, size=n)
+    y = 2.0 * np.sin(1.5 * x) + noise * rng.normal(size=n)
+    y[rng.random(n) < outlier_fraction] = outlier_value
+    return torch.tensor(x, dtype=torch.float32)[:, None], torch.tensor(y, dtype=torch.float32)
+
+
+def quantise(y, n_bins: int, *, low: float = -2.5, high: float = 2.5) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Targets to class indices: ``n_bins`` equal bins over ``[low, high]``; values outside go to the end bins.
+
+    Returns ``(classes, centres)``: the int64 bin of every target and the centre of every bin, so
+    that ``centres[classes]`` is the quantised target (off by at most half a bin inside the range).
+
+    Examples::
+
+        >>> quantise(torch.tensor([-9.0, 0.1, 2.4]), 5, low=-2.5, high=2.5)
+        (tensor([0, 2, 4]), tensor([-2., -1.,  0.,  1.,  2.]))
+    """
+    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 2:
+        raise ValueError(f"quantise: argument 'n_bins' got {n_bins!r}, expected a whole number >= 2")
+    if not high > low:
+        raise ValueError(f"quantise: 'high' ({high!r}) must be larger than 'low' ({low!r})")
+    y = torch.as_tensor(y, dtype=torch.float32)
+    edges = torch.linspace(low, high, n_bins + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    classes = torch.bucketize(y, edges[1:-1], right=True)  # below the first inner edge: bin 0
+    return classes, centres
+
+
+def _net(out: int, seed: int) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(1, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64), torch.nn.Tanh(),
+                               torch.nn.Linear(64, out))
+
+
+def fit_head(X, target, *, head: str, n_out: int = 1, steps: int = 300, lr: float = 0.01,
+             seed: int = 0) -> tuple[torch.nn.Module, list[float]]:
+    r"""Train the same small network (1 → 64 → 64 → ``n_out``, tanh) with a regression or a classification head.
+
+    Full-batch Adam for ``steps`` steps. ``head="regression"``: one linear output and :func:`nbcourse.losses.mse`
+    on real targets; ``head="classification"``: ``n_out`` logits and :func:`nbcourse.losses.cross_entropy`
+    on class indices. Only the last layer and the loss differ.
+
+    Returns ``(model, losses)``: the trained model and the loss at every step.
+    """
+    from nbcourse import losses
+
+    if head not in ("regression", "classification"):
+        raise ValueError(f"fit_head: argument 'head' got {head!r}, expected 'regression' or 'classification'")
+    model = _net(1 if head == "regression" else n_out, seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for _ in range(steps):
+        optimizer.zero_grad(set_to_none=True)
+        y_hat = model(X)
+        if head == "regression":
+            loss = losses.mse(y_hat[:, 0], target)
+        else:
+            loss = losses.cross_entropy(y_hat, target)
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    return model, history
+
+
+def bin_experiment(n_bins: int, *, seed: int = 0, steps: int = 300) -> dict[str, Any]:
+    """Regression posed as classification with ``n_bins`` bins on :func:`make_wave`: the test error of the answers.
+
+    Trains on 600 samples with outliers, tests on 400 clean ones; the answer for an input is the
+    centre of the most probable bin. Returns plain data: ``n_bins``, ``bin_width``, ``test_mae``
+    and ``min_count`` (training samples in the emptiest bin).
+    """
+    X, y = make_wave(600, seed=seed)
+    X_test, y_test = make_wave(400, outlier_fraction=0.0, seed=seed + 1)
+    classes, centres = quantise(y, n_bins)
+    model, _ = fit_head(X, classes, head="classification", n_out=n_bins, steps=steps, seed=seed)
+    with torch.no_grad():
+        answer = centres[model(X_test).argmax(dim=1)]
+    counts = torch.bincount(classes, minlength=n_bins)
+    return {"n_bins": int(n_bins), "bin_width": float(centres[1] - centres[0]),
+            "test_mae": float((answer - y_test).abs().mean()), "min_count": int(counts.min())}
