@@ -184,7 +184,8 @@ class Head:
 
     def describe(self) -> str:
         """The head in one line, e.g. ``multi-class: one unit per class, softmax, cross_entropy``."""
-        units = "one unit" if self.units == "one" else "one unit per class"
+        units = ("one unit" if self.units == "one"
+                 else "one unit per label" if self.task == "multi-label" else "one unit per class")
         act = self.activation or "no activation (linear)"
         return f"{self.task}: {units}, {act}, loss {' or '.join(self.losses)} (on logits: {self.fused_loss})"
 

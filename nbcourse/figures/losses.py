@@ -76,6 +76,7 @@ def temperature_figure(alpha: float = 1.0, *, z: Sequence[float] = TEMPERATURE_L
         ax.text(i, v + 0.03, f"{v:.2f}", ha="center", fontsize=9)
     ax.set_xticks(idx, [f"$z_{i + 1}$ = {v:g}" for i, v in enumerate(z)])
     ax.set_ylim(0, 1.15)
+    ax.set_xlabel("class (its logit)")
     ax.set_ylabel("probability")
     ax.set_title(rf"softmax of $\alpha z$, $\alpha$ = {alpha:g}")
     ax.legend(loc="upper left", fontsize=8)
@@ -305,10 +306,10 @@ def curves_figure(curves: Mapping[str, Sequence[float]], *, title: str, ylabel: 
     for i, (name, values) in enumerate(curves.items()):
         values = np.asarray(values, dtype=np.float64)
         c = (colors or {}).get(name, f"C{i}")
-        epochs = np.arange(1, len(values) + 1)
-        ax.plot(epochs, values, "o-", ms=3, color=c, lw=2, label=name)
         if len(values) == 0:
-            ax.plot([], [], color=c, label=f"{name}: stopped before the first epoch ended")
+            ax.plot([], [], color=c, lw=2, ls=":", label=f"{name}: stopped in the first epoch")
+            continue
+        ax.plot(np.arange(1, len(values) + 1), values, "o-", ms=3, color=c, lw=2, label=name)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
