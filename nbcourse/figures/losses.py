@@ -252,10 +252,10 @@ def _slope_at_zero(loss: str, eps: float) -> float:
 
 #: Where the book lets the reader put the outlier (click a ring); in a kernel it can be dragged anywhere.
 OUTLIER_POSITIONS: tuple[tuple[float, float], ...] = (
-    (2.0, 12.0), (5.0, 12.0), (9.0, 12.0), (9.0, 0.0), (5.0, 3.5), (2.0, -3.0),
+    (2.0, 12.0), (9.0, 12.0), (9.0, 0.0), (5.0, 3.5), (2.0, -3.0),
 )
 #: The Huber deltas the book offers.
-HUBER_DELTAS: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0)
+HUBER_DELTAS: tuple[float, ...] = (0.3, 1.0, 10.0)
 
 
 def outlier_fit_figure(outlier: tuple[float, float] = (9.0, 12.0), delta: float = 1.0):
@@ -289,7 +289,7 @@ def outlier_fit_figure(outlier: tuple[float, float] = (9.0, 12.0), delta: float 
 
 @register
 def outlier_explorer() -> Interactive:
-    """Move the outlier (click a ring in the book, drag it in a kernel) and choose Huber's delta (24 frames)."""
+    """Move the outlier (click a ring in the book, drag it in a kernel) and choose Huber's delta (15 frames)."""
     return interactive(
         outlier_fit_figure,
         outlier=Points(list(OUTLIER_POSITIONS), default=(9.0, 12.0), label="outlier"),
@@ -316,5 +316,5 @@ def curves_figure(curves: Mapping[str, Sequence[float]], *, title: str, ylabel: 
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="best")
     return fig
