@@ -350,16 +350,23 @@ def fit_head(X, target, *, head: str, n_out: int = 1, steps: int = 300, lr: floa
     model = _net(1 if head == "regression" else n_out, seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
-    for _ in range(steps):
-        optimizer.zero_grad(set_to_none=True)
-        y_hat = model(X)
-        if head == "regression":
-            loss = losses.mse(y_hat[:, 0], target)
-        else:
-            loss = losses.cross_entropy(y_hat, target)
-        loss.backward()
-        optimizer.step()
-        history.append(loss.item())
+    # a network this small runs fastest on one thread: with several, the threads' start-up and waiting cost
+    # more than they save (many times more on a busy machine); the caller's setting is restored after
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for _ in range(steps):
+            optimizer.zero_grad(set_to_none=True)
+            y_hat = model(X)
+            if head == "regression":
+                loss = losses.mse(y_hat[:, 0], target)
+            else:
+                loss = losses.cross_entropy(y_hat, target)
+            loss.backward()
+            optimizer.step()
+            history.append(loss.item())
+    finally:
+        torch.set_num_threads(threads)
     return model, history
 
 
