@@ -160,16 +160,36 @@ def notebook_runs(tmp_path_factory) -> NotebookRuns:
 
 # ----------------------------------------------------------------------------------- scheduling
 NOTEBOOK_TEST = "tests/test_notebooks.py::test_notebook_runs_and_prints_what_it_stored"
+#: Test files whose tests must run in one pytest-xdist worker: they share a module-scoped fixture that
+#: must happen once (the book build).
+TOGETHER = ("tests/test_book.py",)
 
 
 def pytest_collection_modifyitems(config, items):
-    """The notebooks first: they are the longest tests, and the book test needs them all. (With
-    pytest-xdist, ``--dist loadgroup`` sends the book's tests, one group, to a worker first; the other
-    worker starts on the notebooks, and the book's fixture executes those nobody has started.)"""
+    """The notebooks first: they are the longest tests, and the book's tests need them all."""
     first = [item for item in items if item.nodeid.startswith(NOTEBOOK_TEST)]
     if first:
         rest = [item for item in items if not item.nodeid.startswith(NOTEBOOK_TEST)]
         items[:] = first + rest
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``-n N``: each test goes to the next free worker, except the tests of a file in :data:`TOGETHER`,
+    which go to one worker, first (xdist sends the largest group first): that worker's book fixture
+    executes notebooks from the end of the list while the other workers take the notebook tests from
+    the start, then it builds the book once. (xdist's own ``--dist loadgroup`` would do the grouping,
+    but its ``xdist_group`` marks do nothing with pytest 9's node ids, in xdist 3.8.)"""
+    if config.getvalue("dist") != "load":
+        return None  # another --dist the user asked for
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BookInOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return file if file in TOGETHER else nodeid
+
+    return BookInOneWorker(config, log)
 
 
 # ---------------------------------------------------------------------------------- time record

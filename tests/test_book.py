@@ -5,8 +5,8 @@ page are written to ``<build>/screenshots`` (the path is printed).
 
 The notebooks are not executed a second time for the build: the session's executions (``notebook_runs``
 in ``tests/conftest.py``, shared with ``tests/test_notebooks.py``) go into the build's execution cache
-first, and the build must find every notebook there. Under pytest-xdist the book's tests are one group
-(``--dist loadgroup``), so the book is built once. Set ``NBCOURSE_BOOK_OUT=DIR`` to build into DIR (kept)
+first, and the build must find every notebook there. Under pytest-xdist the tests of this file run in one
+worker (``TOGETHER`` in ``tests/conftest.py``), so the book is built once. Set ``NBCOURSE_BOOK_OUT=DIR`` to build into DIR (kept)
 instead of a temporary folder.
 """
 
@@ -25,8 +25,6 @@ import yaml
 from nbcourse.sphinxext import PAGE_BUDGET_BYTES, heavy_pages
 
 ROOT = Path(__file__).resolve().parents[1]
-# one build for the whole module, in one pytest-xdist worker
-pytestmark = pytest.mark.xdist_group("book")
 # not ours and harmless: Jupyter Book 1 declares THEBE_JS_URL twice on every page, and the theme
 # (pydata-sphinx-theme) complains once when a fresh browser has no saved light/dark mode
 HARMLESS = ("THEBE_JS_URL", "Got invalid theme mode")
