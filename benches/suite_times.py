@@ -101,7 +101,10 @@ def main(argv=None) -> int:
         print(f"no timing record in {RECORD}: run the tests first (python -m pytest -n auto)", file=sys.stderr)
         return 2
     text = report(json.loads(RECORD.read_text(encoding="utf-8")), args.slowest)
-    print(text)
+    try:
+        print(text)
+    except BrokenPipeError:  # piped into head
+        sys.stderr.close()
     if args.markdown:
         args.markdown.write_text("# Where the test suite's time goes\n\n" + text, encoding="utf-8")
     return status

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,11 +102,14 @@ def book(request, tmp_path_factory, notebook_runs) -> Path:
     command = [str(jupyter_book) if jupyter_book.exists() else "jupyter-book", "build", "-W", "-n",
                "--keep-going", "--path-output", str(out), str(ROOT)]
     env = {k: v for k, v in os.environ.items() if k != "NBCOURSE_BOOK_BUILD"}
+    start = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, timeout=3600, env=env, cwd=ROOT)
     log = proc.stdout[-6000:] + proc.stderr[-6000:]
     assert proc.returncode == 0, f"jupyter-book build -W -n failed (exit {proc.returncode}):\n{log}"
     html = out / "_build" / "html"
-    _report(request, f"\nbook built into {html}")
+    here = [run for run in runs if run.by_this_call]
+    _report(request, f"\nbook built into {html} in {time.perf_counter() - start:.0f} s, after executing "
+                     f"{len(here)} of its {len(runs)} notebooks here ({sum(r.seconds for r in here):.0f} s)")
 
     from jupyter_cache import get_cache
 
