@@ -34,27 +34,33 @@ RECORD = ROOT / ".pytest_cache" / "v" / "nbcourse" / "test-times"
 README_COMMAND = ["-n", "auto"]
 
 
-def notebooks(tests: dict) -> list[tuple[str, float, str, str]]:
-    """(notebook, execution seconds, executed by, outcome) of every notebook test, slowest first."""
+NAN = float("nan")
+
+
+def notebooks(tests: dict) -> list[tuple[str, float, float, str, str]]:
+    """(notebook, execution seconds, CPU seconds, executed by, outcome) of every notebook test, slowest first."""
     rows = []
     for nodeid, test in tests.items():
         if "notebook_seconds" in test:
             name = nodeid[nodeid.index("[") + 1:-1] if "[" in nodeid else nodeid
-            rows.append((name, test["notebook_seconds"], test.get("executed_by", "?"), test["outcome"]))
+            rows.append((name, test["notebook_seconds"], test.get("notebook_cpu_seconds", NAN),
+                         test.get("executed_by", "?"), test["outcome"]))
     return sorted(rows, key=lambda r: -r[1])
 
 
-def files(tests: dict) -> list[tuple[str, int, float, int]]:
-    """(test file, tests, seconds, failed) of every file, slowest first."""
+def files(tests: dict) -> list[tuple[str, int, float, float, int]]:
+    """(test file, tests, seconds, CPU seconds, failed) of every file, slowest first."""
     seconds: dict = defaultdict(float)
+    cpu: dict = defaultdict(float)
     count: dict = defaultdict(int)
     failed: dict = defaultdict(int)
     for nodeid, test in tests.items():
         name = nodeid.split("::", 1)[0]
         seconds[name] += test["seconds"]
+        cpu[name] += test.get("cpu_seconds", NAN)
         count[name] += 1
         failed[name] += test["outcome"] in ("failed", "error")
-    return sorted(((n, count[n], seconds[n], failed[n]) for n in seconds), key=lambda r: -r[2])
+    return sorted(((n, count[n], seconds[n], cpu[n], failed[n]) for n in seconds), key=lambda r: -r[2])
 
 
 def report(record: dict, slowest: int = 15) -> str:
@@ -65,21 +71,29 @@ def report(record: dict, slowest: int = 15) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record["started"]))
     lines = [f"Command: `{' '.join(record['command'])}` ({record['workers'] or 'no'} xdist workers), {when}.",
              f"Wall time: {record['wall_seconds']:.0f} s ({record['wall_seconds'] / 60:.1f} min); "
-             f"{len(tests)} tests: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) + ".", ""]
+             f"{len(tests)} tests: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) + "."]
+    cpu = sum(test.get("cpu_seconds", NAN) for test in tests.values())
+    if cpu == cpu:
+        lines.append(f"CPU time of the tests (their processes and finished children): {cpu:.0f} s, so at least "
+                     f"{cpu / 2:.0f} s ({cpu / 120:.1f} min) of wall time on 2 idle cores.")
+    lines.append("")
 
     rows = notebooks(tests)
     if rows:
         total = sum(r[1] for r in rows)
-        lines += [f"Notebooks ({len(rows)}, executed once each: {total:.0f} s in all, {total / len(rows):.0f} s on average)",
-                  "", "| notebook | seconds | executed by | outcome |", "|---|---:|---|---|"]
-        lines += [f"| {name} | {seconds:.1f} | {by} | {outcome} |" for name, seconds, by, outcome in rows]
+        total_cpu = sum(r[2] for r in rows)
+        lines += [f"Notebooks ({len(rows)}, executed once each: {total:.0f} s in all, {total / len(rows):.0f} s on average; "
+                  f"CPU {total_cpu:.0f} s, {total_cpu / len(rows):.0f} s on average)",
+                  "", "| notebook | seconds | CPU seconds | executed by | outcome |", "|---|---:|---:|---|---|"]
+        lines += [f"| {name} | {seconds:.1f} | {cpu:.1f} | {by} | {outcome} |" for name, seconds, cpu, by, outcome in rows]
         lines.append("")
 
-    lines += ["Test files", "", "| file | tests | seconds | failed |", "|---|---:|---:|---:|"]
-    lines += [f"| {name} | {n} | {seconds:.1f} | {bad or ''} |" for name, n, seconds, bad in files(tests)]
-    lines += ["", f"Slowest {slowest} tests", "", "| test | seconds | worker |", "|---|---:|---|"]
+    lines += ["Test files (seconds: the sum of their tests' setup, call and teardown)", "",
+              "| file | tests | seconds | CPU seconds | failed |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {name} | {n} | {seconds:.1f} | {cpu:.1f} | {bad or ''} |" for name, n, seconds, cpu, bad in files(tests)]
+    lines += ["", f"Slowest {slowest} tests", "", "| test | seconds | CPU seconds | worker |", "|---|---:|---:|---|"]
     for nodeid, test in sorted(tests.items(), key=lambda kv: -kv[1]["seconds"])[:slowest]:
-        lines.append(f"| {nodeid} | {test['seconds']:.1f} | {test.get('worker', '')} |")
+        lines.append(f"| {nodeid} | {test['seconds']:.1f} | {test.get('cpu_seconds', NAN):.1f} | {test.get('worker', '')} |")
     return "\n".join(lines) + "\n"
 
 

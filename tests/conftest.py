@@ -56,16 +56,32 @@ class NotebookRun:
     path: Path          #: the notebook in book/
     nb: nbformat.NotebookNode  #: the executed notebook (up to the failing cell when ``error`` is set)
     seconds: float      #: wall time of the execution, kernel start included
+    cpu_seconds: float  #: CPU time of the kernel (user + system; nan where unknown): what a busy machine does not inflate
     error: str | None   #: what went wrong, as a reader needs it (cell, source, traceback), or None
     executed_by: str    #: which test process executed it ("gw0", "gw1", or "main" without xdist)
     by_this_call: bool  #: True when this call executed it, False when it was read from an earlier run
 
 
-def execute_notebook(path: Path, *, timeout: int | None) -> tuple[nbformat.NotebookNode, float, str | None]:
+def cpu_seconds(*, children_only: bool = False) -> float:
+    """User + system CPU seconds of this process and its finished children (nan without ``resource``)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = used.ru_utime + used.ru_stime
+    if not children_only:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        total += used.ru_utime + used.ru_stime
+    return total
+
+
+def execute_notebook(path: Path, *, timeout: int | None) -> tuple[nbformat.NotebookNode, float, float, str | None]:
     """Execute ``path`` as ``jupyter-book build`` does (myst-nb, ``execute_notebooks: cache``): nbclient, in
     the notebook's folder, ``timeout`` seconds per cell unless the notebook's metadata says otherwise,
     errors not allowed, with ``NBCOURSE_BOOK_BUILD=1`` in the kernel's environment (set by
-    ``nbcourse.sphinxext`` in a real build). Returns the executed notebook, the seconds and the error."""
+    ``nbcourse.sphinxext`` in a real build). Returns the executed notebook, the seconds, the kernel's CPU
+    seconds (it is this process's only child while it runs) and the error."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -81,7 +97,7 @@ def execute_notebook(path: Path, *, timeout: int | None) -> tuple[nbformat.Noteb
                             resources={"metadata": {"path": str(path.parent)}})
     env = dict(os.environ, **{BOOK_BUILD_ENV: "1"})
     error = None
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds(children_only=True)
     try:
         client.execute(env=env)
     except CellExecutionError as exc:
@@ -91,7 +107,7 @@ def execute_notebook(path: Path, *, timeout: int | None) -> tuple[nbformat.Noteb
         error = f"{where} raised an exception:\n{_ANSI.sub('', str(exc))}"
     except Exception as exc:  # noqa: BLE001 - a timeout, a dead kernel, a kernel that does not start
         error = "the notebook did not run to the end: " + _ANSI.sub("", "".join(traceback.format_exception_only(exc)))
-    return nb, time.perf_counter() - start, error
+    return nb, time.perf_counter() - start, cpu_seconds(children_only=True) - cpu_start, error
 
 
 class NotebookRuns:
@@ -122,13 +138,13 @@ class NotebookRuns:
             if summary_file.exists():
                 summary = json.loads(summary_file.read_text(encoding="utf-8"))
                 return NotebookRun(path, nbformat.read(nb_file, as_version=4), summary["seconds"],
-                                   summary["error"], summary["executed_by"], by_this_call=False)
-            nb, seconds, error = execute_notebook(path, timeout=self.timeout)
+                                   summary["cpu_seconds"], summary["error"], summary["executed_by"], by_this_call=False)
+            nb, seconds, cpu, error = execute_notebook(path, timeout=self.timeout)
             nbformat.write(nb, nb_file)
-            summary = {"path": str(path), "seconds": seconds, "error": error,
+            summary = {"path": str(path), "seconds": seconds, "cpu_seconds": cpu, "error": error,
                        "executed_by": self.worker}
             summary_file.write_text(json.dumps(summary, indent=1), encoding="utf-8")  # written last: the run is complete
-            return NotebookRun(path, nb, seconds, error, self.worker, by_this_call=True)
+            return NotebookRun(path, nb, seconds, cpu, error, self.worker, by_this_call=True)
         finally:
             lock.release()
 
@@ -194,11 +210,28 @@ def pytest_xdist_make_scheduler(config, log):
 
 # ---------------------------------------------------------------------------------- time record
 _TIMES: dict = {}
+_CPU_START = pytest.StashKey[float]()
 
 
 def pytest_sessionstart(session):
     _TIMES.clear()
     _TIMES.update(started=time.time(), tests={})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    item.stash[_CPU_START] = cpu_seconds()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report carries the test's CPU seconds so far (its process and finished children:
+    kernels, subprocesses), which a busy machine inflates far less than wall time."""
+    report = yield
+    if _CPU_START in item.stash:
+        report.user_properties = [*report.user_properties,
+                                  ("cpu_seconds", round(cpu_seconds() - item.stash[_CPU_START], 2))]
+    return report
 
 
 def pytest_runtest_logreport(report):

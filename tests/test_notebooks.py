@@ -80,6 +80,7 @@ def test_notebook_runs_and_prints_what_it_stored(path, notebook_runs, record_pro
     run = notebook_runs.get(path)
     # benches/suite_times.py reports these: the execution's own time, wherever it happened
     record_property("notebook_seconds", round(run.seconds, 2))
+    record_property("notebook_cpu_seconds", round(run.cpu_seconds, 2))
     record_property("executed_by", "this test" if run.by_this_call else f"another test ({run.executed_by})")
     if run.error:
         pytest.fail(f"{path.relative_to(ROOT)}: {run.error}", pytrace=False)
@@ -136,7 +137,7 @@ def test_a_notebook_is_executed_once_in_book_build_mode_and_its_error_is_reporte
         _code("1 / 0"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), path)
     first = runs.get(path)
-    assert first.by_this_call and first.executed_by == "test" and first.seconds > 0
+    assert first.by_this_call and first.executed_by == "test" and first.seconds > 0 and first.cpu_seconds > 0
     assert first.nb.cells[0].outputs[0]["text"] == f"1 {tmp_path}\n", "book-build mode, in the notebook's folder"
     assert first.error.startswith("cell 2 (counting every cell from 0) raised") and "ZeroDivisionError" in first.error
     again = runs.get(path)
