@@ -50,7 +50,17 @@ from nbcourse._arrays import describe
 __all__ = [
     "Trajectory", "descend", "annealed_lr", "growing_batch_size",
     "LineCost", "minibatch_descent",
+    "EXAMPLE_LEARNING_RATES", "EXAMPLE_BATCH_SIZES", "EXAMPLE_STARTS", "EXAMPLE_DOMAIN", "EXAMPLE_TRUTH",
 ]
+
+#: The interactive example's choices: learning rates and batch sizes by name (``"m"``: every sample).
+EXAMPLE_LEARNING_RATES: dict[str, float] = {"small": 0.05, "medium": 0.3, "large": 1.2}
+EXAMPLE_BATCH_SIZES: tuple[int | str, ...] = (1, 24, "m")
+#: Starting points offered for (w, b) where the red dot cannot be dragged (the book).
+EXAMPLE_STARTS: tuple[tuple[float, float], ...] = ((-1.5, 2.0), (3.5, 2.0), (4.2, -3.0))
+#: The region of the (w, b) plane the example draws.
+EXAMPLE_DOMAIN: tuple[tuple[float, float], tuple[float, float]] = ((-2.0, 5.0), (-3.5, 2.5))
+EXAMPLE_TRUTH: tuple[float, float] = (1.5, -0.5)    # make_line's default slope and intercept
 
 #: Parameters whose norm grows beyond this have diverged; their path ends there (filled with NaN).
 DIVERGED = 1e6

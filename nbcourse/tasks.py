@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 __all__ = ["Head", "TASKS", "one_hot", "multi_hot", "recommend_head", "rule_of_thumb",
-           "make_wave", "quantise", "fit_head", "bin_experiment"]
+           "make_wave", "quantise", "fit_head", "bin_experiment", "outlier_data", "robust_line_fit"]
 
 
 # ------------------------------------------------------------------------------------ targets
@@ -386,3 +386,81 @@ def bin_experiment(n_bins: int, *, seed: int = 0, steps: int = 300) -> dict[str,
     counts = torch.bincount(classes, minlength=n_bins)
     return {"n_bins": int(n_bins), "bin_width": float(centres[1] - centres[0]),
             "test_mae": float((answer - y_test).abs().mean()), "min_count": int(counts.min())}
+
+
+# ------------------------------------------------------------------------------------ regression losses and outliers
+
+_REGRESSION = ("mse", "mae", "huber", "log_cosh")
+
+
+def _regression_loss(name: str):
+    from nbcourse import losses
+
+    return getattr(losses, name)
+
+
+def _per_term(name: str, y_hat: torch.Tensor, y: torch.Tensor, delta: float, grad: bool = False):
+    fn = _regression_loss(name)
+    kwargs = {"delta": delta} if name == "huber" else {}
+    f = fn.grad if grad else fn
+    return f(y_hat, y, reduction="none", **kwargs)
+
+
+def outlier_data(*, n: int = 15, slope: float = 0.5, intercept: float = 1.0, noise: float = 0.3,
+                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The clean points of the outlier figure: ``n`` points on ``y = slope x + intercept`` plus noise, x in [0, 10]."""
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0.0, 10.0, n)
+    y = slope * x + intercept + noise * rng.normal(size=n)
+    return x, y
+
+
+def robust_line_fit(x, y, loss: str = "mse", *, delta: float = 1.0, iterations: int = 200,
+                    eps: float = 1e-6) -> tuple[float, float]:
+    r"""The line :math:`\hat y = w x + b` that minimises the mean of ``loss`` over the points, as ``(w, b)``.
+
+    Solved by iteratively reweighted least squares: at the minimum of :math:`\sum_n \ell(r_n)`,
+    :math:`\sum_n \ell'(r_n)\,(x_n, 1) = 0`, which is a weighted least-squares problem with weights
+    :math:`\omega_n = \ell'(r_n) / r_n`; :math:`\ell'` is the loss's analytic ``.grad`` from
+    :mod:`nbcourse.losses` (``reduction="none"``). MSE needs one step (constant weights); MAE's
+    weights :math:`1/|r_n|` are floored at ``eps``.
+
+    Args:
+        x, y: the points, 1-d arrays of the same length (at least two distinct ``x``).
+        loss: ``"mse"``, ``"mae"``, ``"huber"`` or ``"log_cosh"``.
+        delta: Huber's :math:`\delta`. Default: ``1.0``.
+        iterations: reweighting steps. Default: ``200``.
+
+    Examples::
+
+        >>> robust_line_fit([0.0, 1.0, 2.0], [1.0, 2.0, 3.0], "huber")
+        (1.0, 1.0)
+    """
+    if loss not in _REGRESSION:
+        raise ValueError(f"robust_line_fit: argument 'loss' got {loss!r}, expected one of {', '.join(_REGRESSION)}")
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1 or len(np.unique(x)) < 2:
+        raise ValueError("robust_line_fit: 'x' and 'y' must be 1-d arrays of the same length with two distinct x "
+                         f"(got shapes {x.shape} and {y.shape})")
+    A = np.stack([x, np.ones_like(x)], axis=1)
+    weights = np.ones_like(x)
+    w = b = 0.0
+    for _ in range(1 if loss == "mse" else iterations):
+        sw = np.sqrt(weights)
+        (w_new, b_new), *_ = np.linalg.lstsq(A * sw[:, None], y * sw, rcond=None)
+        r = w_new * x + b_new - y
+        g = np.asarray(_per_term(loss, torch.from_numpy(r), torch.zeros(len(r), dtype=torch.float64), delta,
+                                 grad=True))
+        small = np.abs(r) < eps
+        weights = np.where(small, _slope_at_zero(loss, eps), g / np.where(small, 1.0, r))
+        converged = abs(w_new - w) < 1e-12 and abs(b_new - b) < 1e-12
+        w, b = float(w_new), float(b_new)
+        if converged:
+            break
+    return round(w, 12), round(b, 12)
+
+
+def _slope_at_zero(loss: str, eps: float) -> float:
+    # l'(r) / r as r -> 0: 2 for MSE, 1 for Huber and log-cosh; MAE's 1/|r| is floored at eps
+    return {"mse": 2.0, "huber": 1.0, "log_cosh": 1.0, "mae": 1.0 / eps}[loss]

@@ -27,7 +27,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nbcourse.exercises._core import BehaviourExercise, Case, FunctionExercise, register
+from nbcourse.exercises import BehaviourExercise, Case, FunctionExercise, register
+
+#: what the chapter's pages import from here (the data of the Huber-delta exercise)
+__all__ = ["huber_delta_data"]
 
 PAGE_TASKS = "losses/tasks-and-output-layers"
 PAGE_SOFTMAX = "losses/softmax"
@@ -297,14 +300,14 @@ def huber_delta_data():
 
     Returns ``(x_clean, y_clean, x_all, y_all)``.
     """
-    from nbcourse.figures.losses import outlier_data
+    from nbcourse.tasks import outlier_data
 
     x, y = outlier_data(n=30, seed=1)
     return x, y, np.append(x, [8.5, 9.0, 9.5]), np.append(y, [-4.0, -4.5, -5.0])
 
 
 def _huber_measure(delta, *, seed):
-    from nbcourse.figures.losses import robust_line_fit
+    from nbcourse.tasks import robust_line_fit
 
     try:
         delta = float(delta)

@@ -13,6 +13,7 @@ import torch  # noqa: E402
 
 from nbcourse import losses as L  # noqa: E402
 from nbcourse import widgets  # noqa: E402
+from nbcourse import tasks as T  # noqa: E402
 from nbcourse.figures import losses as FL  # noqa: E402
 
 
@@ -74,15 +75,15 @@ def test_regression_losses_figure_draws_each_loss_and_its_gradient():
 
 
 def test_robust_line_fit_mse_is_least_squares():
-    x, y = FL.outlier_data(seed=3)
-    assert np.allclose(FL.robust_line_fit(x, y, "mse"), np.polyfit(x, y, 1), atol=1e-10)
+    x, y = T.outlier_data(seed=3)
+    assert np.allclose(T.robust_line_fit(x, y, "mse"), np.polyfit(x, y, 1), atol=1e-10)
 
 
 @pytest.mark.parametrize("loss, delta", [("huber", 1.0), ("huber", 0.2), ("log_cosh", 1.0), ("mae", 1.0)])
 def test_robust_line_fit_reaches_a_minimum_of_the_package_loss(loss, delta):
-    x, y = FL.outlier_data(n=12, seed=2)
+    x, y = T.outlier_data(n=12, seed=2)
     x, y = np.append(x, 9.0), np.append(y, 12.0)
-    w, b = FL.robust_line_fit(x, y, loss, delta=delta)
+    w, b = T.robust_line_fit(x, y, loss, delta=delta)
     fn = getattr(L, loss)
     kwargs = {"delta": delta} if loss == "huber" else {}
 
@@ -98,20 +99,20 @@ def test_robust_line_fit_reaches_a_minimum_of_the_package_loss(loss, delta):
 
 
 def test_robust_losses_resist_the_outlier_and_mse_does_not():
-    x, y = FL.outlier_data()
+    x, y = T.outlier_data()
     x_o, y_o = np.append(x, 9.0), np.append(y, 12.0)
-    assert abs(FL.robust_line_fit(x_o, y_o, "mse")[0] - 0.5) > 0.1  # the true slope is 0.5
+    assert abs(T.robust_line_fit(x_o, y_o, "mse")[0] - 0.5) > 0.1  # the true slope is 0.5
     for loss in ("mae", "huber", "log_cosh"):
-        assert abs(FL.robust_line_fit(x_o, y_o, loss)[0] - 0.5) < 0.03
+        assert abs(T.robust_line_fit(x_o, y_o, loss)[0] - 0.5) < 0.03
     # a huge delta makes Huber least squares
-    assert np.allclose(FL.robust_line_fit(x_o, y_o, "huber", delta=100.0), FL.robust_line_fit(x_o, y_o, "mse"))
+    assert np.allclose(T.robust_line_fit(x_o, y_o, "huber", delta=100.0), T.robust_line_fit(x_o, y_o, "mse"))
 
 
 def test_robust_line_fit_errors():
     with pytest.raises(ValueError, match="loss"):
-        FL.robust_line_fit([0.0, 1.0], [0.0, 1.0], "bce")
+        T.robust_line_fit([0.0, 1.0], [0.0, 1.0], "bce")
     with pytest.raises(ValueError, match="two distinct x"):
-        FL.robust_line_fit([1.0, 1.0], [0.0, 1.0])
+        T.robust_line_fit([1.0, 1.0], [0.0, 1.0])
 
 
 def test_the_explorers_are_registered_with_their_grids():
