@@ -9,8 +9,10 @@ times, interleaved:
   cell, then one grader cell per exercise, judged in this process).
 
 The table gives the median of each, and their ratio ``grade / run``; the target is a ratio close
-to 1. A last line grades ``--copies`` copies of the first notebook with ``--jobs 1`` and with
-``--jobs N``, to show what parallel grading buys on this machine.
+to 1 (grading adds a sealed kernel's start and one request per exercise). The last lines grade
+``--copies`` copies of the first notebook with ``--jobs 1`` and with ``--jobs N`` and report
+seconds per submission for each, their ratio (the speed-up), and what a class of ``--class-size``
+students (default 300) would take at that rate on this machine.
 
 Run from the repository root::
 
@@ -73,6 +75,7 @@ def main(argv=None) -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="per-cell time limit in seconds (default 300)")
     parser.add_argument("--copies", type=int, default=4, help="copies graded for the --jobs line (0: skip)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel jobs for the last line (default 2)")
+    parser.add_argument("--class-size", type=int, default=300, help="students in the class estimate (default 300)")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or book_notebooks()
     if not notebooks:
@@ -102,8 +105,15 @@ def main(argv=None) -> None:
                 start = time.perf_counter()
                 grade(copies, jobs=jobs, timeout=args.timeout)
                 timings[jobs] = time.perf_counter() - start
-        print(f"\n{args.copies} copies of {notebooks[0].name}: --jobs 1 {timings[1]:.1f} s, "
-              f"--jobs {args.jobs} {timings[args.jobs]:.1f} s (speed-up {timings[1] / timings[args.jobs]:.2f}x)")
+        from nbcourse.exercises import _sandbox
+
+        sealed = "PID + mount namespaces" if _sandbox.available() else "subreaper only (no namespaces here)"
+        print(f"\n{args.copies} copies of {notebooks[0].name}, each kernel sealed by: {sealed}")
+        print(f"{'':<12}{'s / submission':>16}{'vs --jobs 1':>13}{f'class of {args.class_size}':>16}")
+        for jobs in (1, args.jobs):
+            per = timings[jobs] / args.copies
+            total = per * args.class_size
+            print(f"--jobs {jobs:<5}{per:16.2f}{timings[1] / timings[jobs]:12.2f}x{total / 60:13.1f} min")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ _FUNCTIONS = {
     "check": ("nbcourse.exercises", "check"),
     "diagnose": ("nbcourse.babysitting", "diagnose"),
     "require": ("nbcourse.colab", "require"),
+    "recommend_head": ("nbcourse.tasks", "recommend_head"),
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS)) + ["__version__"]

@@ -31,7 +31,8 @@ def describe(x: Any) -> str:
         return f"a tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
     if isinstance(x, np.ndarray):
         return f"a numpy array of shape {x.shape} and dtype {x.dtype}"
-    return f"{type(x).__name__} {x!r}"
+    text = repr(x)
+    return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
 def to_tensor(x: Any, *, name: str, where: str, floating: bool = True) -> tuple[torch.Tensor, str]:
@@ -45,7 +46,20 @@ def to_tensor(x: Any, *, name: str, where: str, floating: bool = True) -> tuple[
             (numpy / Python input) or the default dtype (tensor input).
 
     Raises:
-        TypeError: naming ``where`` and ``name`` when ``x`` is not numeric.
+        TypeError: naming ``where`` and ``name`` when ``x`` is not numeric. Strings are refused,
+            never parsed (``"0.5"`` is not a number).
+
+    Shapes are kept: a 0-d numpy array gives a 0-d tensor (and a 0-d array back from
+    :func:`from_tensor`), a Python number a 0-d tensor (and a float back).
+
+    Examples::
+
+        >>> to_tensor(np.array(2.0), name="z", where="relu")[0].shape
+        torch.Size([])
+        >>> to_tensor(["0.5"], name="z", where="relu")
+        Traceback (most recent call last):
+        ...
+        TypeError: relu: argument 'z' got list ['0.5'], expected numbers (strings are not parsed: convert them with float() first)
     """
     if isinstance(x, torch.Tensor):
         if x.is_complex():
@@ -54,18 +68,22 @@ def to_tensor(x: Any, *, name: str, where: str, floating: bool = True) -> tuple[
     elif isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
             raise TypeError(f"{where}: argument '{name}' got {describe(x)}, expected numbers (a float tensor or array)")
-        arr = np.ascontiguousarray(x)
-        if not arr.flags.writeable:  # torch.from_numpy warns on read-only arrays (np.broadcast_to, ...)
-            arr = arr.copy()
+        # np.ascontiguousarray would turn a 0-d array into shape (1,): copy only what torch cannot share
+        arr = x if x.flags.c_contiguous and x.flags.writeable else x.copy(order="C")
+        if arr.dtype.byteorder not in "=|":  # big-endian data: torch reads native byte order only
+            arr = arr.astype(arr.dtype.newbyteorder("="))
         t, kind = torch.from_numpy(arr), NUMPY
     elif isinstance(x, (numbers.Real, np.bool_)):  # not complex numbers, strings or numpy strings
         t, kind = torch.tensor(float(x) if floating else x, dtype=torch.float64 if floating else None), SCALAR
     elif isinstance(x, (list, tuple)):
-        try:
-            arr = np.asarray(x, dtype=np.float64 if floating else None)
-        except (TypeError, ValueError):
+        try:  # no dtype here: np.asarray(["0.5"], dtype=float) would parse the string, and we never do
+            arr = np.asarray(x)
+        except (TypeError, ValueError):  # ragged nesting
             raise TypeError(f"{where}: argument '{name}' got {describe(x)}, expected numbers") from None
-        t, kind = torch.from_numpy(arr), NUMPY
+        if arr.dtype.kind not in "biuf":  # strings, objects, complex numbers
+            raise TypeError(f"{where}: argument '{name}' got {describe(x)}, expected numbers "
+                            f"(strings are not parsed: convert them with float() first)")
+        t, kind = torch.from_numpy(arr.astype(np.float64) if floating else arr), NUMPY
     else:
         raise TypeError(f"{where}: argument '{name}' got {describe(x)}, expected a torch tensor, numpy array or number")
     if floating and not t.is_floating_point():

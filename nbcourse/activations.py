@@ -1,20 +1,25 @@
-r"""Every activation function of the lecture, each next to its analytic derivative.
+r"""Every activation function of the lecture, each declared once next to its analytic derivative.
 
 For every name in :data:`ACTIVATIONS` (``linear``, ``threshold``, ``sigmoid``, ``tanh``, ``relu``,
 ``softplus``, ``leaky_relu``, ``prelu``, ``elu``, ``selu``, ``swish``, ``mish``) this module has
 
-- ``NAME(z, **params)``: the value, for a torch tensor of any shape (float32 or float64; the result
-  has the same shape, dtype and device), a numpy array (numpy array out) or a Python number
-  (float out), so the lecture's numpy snippets work as written;
+- ``NAME(z, **params)``: the value, for a torch tensor of any shape and float dtype (the result
+  has the same shape, dtype and device), a numpy array (numpy array out, 0-d included) or a Python
+  number (float out), so the lecture's numpy snippets work as written;
 - ``NAME.grad(z, **params)``: the derivative :math:`d\,\mathrm{NAME}(z)/dz`, written by hand from
   the formula in the lecture, never obtained from autograd;
-- ``NAME.function``: a :class:`torch.autograd.Function` whose ``backward`` calls ``NAME.grad``, so
-  training uses the analytic derivative (also exported by name: ``MishFunction.apply(z)``;
-  calling ``NAME`` on a tensor that requires grad goes through it; it works inside
-  ``torch.func.vmap``/``grad`` too, e.g. for per-sample gradients);
+- ``NAME.function``: a :class:`torch.autograd.Function` whose ``backward`` evaluates ``NAME.grad``'s
+  formula, so training uses the analytic derivative (also exported by name:
+  ``MishFunction.apply(z)``; calling ``NAME`` on a tensor goes through it);
 - ``NAME.module``: the :class:`torch.nn.Module` (``Sigmoid()``, ``LeakyReLU(alpha=0.01)``,
   ``PReLU(num_parameters=1, init=0.25)``, ``Swish(beta=1.0, learnable=False)``, ...), whose
   ``forward`` is one line over the function.
+
+Each activation is **one declaration** below (``@activation(...)`` over a class holding ``value``,
+``grad`` and, for a hyper-parameter with a derivative, ``grad_<param>``): its parameters and their
+defaults are stated there once, and the registry entry, ``.grad``, the autograd ``Function`` and
+the ``nn.Module`` are derived from it by :mod:`nbcourse._declare`, the mechanism the losses share.
+A thirteenth activation is one more declaration (and the registry-wide tests then cover it).
 
 ``help(nbcourse.activations.mish)`` shows the formula, its derivative, the shapes and an example.
 :func:`get` builds a module from a name, for models configured by strings::
@@ -26,7 +31,7 @@ For every name in :data:`ACTIVATIONS` (``linear``, ``threshold``, ``sigmoid``, `
     >>> A.get("leaky_relu", alpha=0.1)
     LeakyReLU(alpha=0.1)
     >>> z = torch.linspace(-3, 3, 7, requires_grad=True)
-    >>> A.mish(z).sum().backward()          # the backward pass runs mish.grad
+    >>> A.mish(z).sum().backward()          # the backward pass runs mish.grad's formula
     >>> torch.allclose(z.grad, A.mish.grad(z.detach()))
     True
 
@@ -38,19 +43,23 @@ Conventions, as in the lecture:
   ``torch.nn.functional.elu`` uses the other side at exactly 0.
 - The threshold's derivative is 0 everywhere; its true derivative at 0 is a Dirac spike, which no
   array can hold. This is why the lecture says threshold units give no useful gradient.
-- Numerically safe: for :math:`|z|` up to 1e4 (and beyond) in float32 and float64, every value and
-  derivative is finite where the true one is, without overflow warnings (numpy input included,
-  since the work is done by torch): ``softplus(1000.0) == 1000.0``, ``sigmoid(-1000.0) == 0.0``,
-  ``mish.grad(1000.0) == 1.0``.
+- Numerically safe: for :math:`|z|` up to 1e4 (and beyond) every value and derivative is finite
+  where the true one is, without overflow warnings (numpy input included, since the work is done by
+  torch): ``softplus(1000.0) == 1000.0``, ``sigmoid(-1000.0) == 0.0``, ``mish.grad(1000.0) == 1.0``.
+- Half precision: float16 and bfloat16 tensors are computed in float32 and rounded once, as
+  torch's own kernels do, so the whole finite range of each dtype works (``mish`` of a float16
+  60000 is 60000, not nan); ``torch.autocast`` changes nothing inside the formulas.
+- Second derivatives are exact: the backward pass is made of differentiable torch operations,
+  so ``torch.autograd.grad(..., create_graph=True)``, gradient penalties, Hessian-vector products
+  and ``torch.func`` (``grad``, ``vmap``, ``jacfwd``, ``hessian``) work through every activation,
+  differentiating the analytic first derivative. At a kink the second derivative is 0.
 - Hyper-parameters (``alpha``, ``beta``) are arguments after ``z``, by keyword (or position), with
   the lecture's defaults (:attr:`Activation.params`). Each is
   a finite real number, or a float tensor (that is how the modules pass a learnable parameter;
   its gradient is computed analytically too, see :meth:`Activation.param_grad`). Any finite value
   is allowed: a negative ``alpha`` for elu or leaky_relu is unusual but well defined, so it is
-  not an error.
-- ``NAME.grad`` returns a plain tensor (no autograd history): it *is* the derivative. Second
-  derivatives through the autograd functions are not supported (their backward is
-  ``once_differentiable`` and says so if you try).
+  not an error. Strings are refused, never parsed.
+- ``NAME.grad`` returns a plain tensor (no autograd history): it *is* the derivative.
 """
 
 from __future__ import annotations
@@ -59,29 +68,22 @@ import difflib
 import inspect
 import math
 import numbers
-import types
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
 from torch import nn
-from torch.autograd.function import once_differentiable
 
 from nbcourse._arrays import describe, from_tensor, to_tensor
-
-__all__ = [
-    "Activation", "ACTIVATIONS", "get",
-    "linear", "threshold", "sigmoid", "tanh", "relu", "softplus", "leaky_relu", "prelu", "elu",
-    "selu", "swish", "mish",
-    "Linear", "Threshold", "Sigmoid", "Tanh", "ReLU", "Softplus", "LeakyReLU", "PReLU", "ELU",
-    "SELU", "Swish", "Mish",
-    "SELU_ALPHA", "SELU_LAMBDA",
-]
+from nbcourse._declare import Declared, analytic_function, autocast_off, compute_dtype, instance_of, signature, sum_to
 
 #: SELU's constants (Klambauer et al., 2017), the same as ``torch.nn.SELU``.
 SELU_ALPHA = 1.6732632423543772
 SELU_LAMBDA = 1.0507009873554805
+
+#: Every activation of the lecture, by name, in the lecture's order (filled by the declarations).
+ACTIVATIONS: dict[str, "Activation"] = {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,21 +93,20 @@ SELU_LAMBDA = 1.0507009873554805
 def _step(z: torch.Tensor, *, at_zero: float) -> torch.Tensor:
     """The Heaviside step: 1.0 where z > 0, 0.0 where z < 0 and ``at_zero`` (0 or 1) at z = 0.
 
+    Its derivative is 0 (away from 0), so it is computed from ``z.detach()``: the result never
+    carries a graph, and the in-place tricks below stay safe when a backward pass is recorded.
+
     Speed: ``torch.gt``/``torch.ge`` write 1.0/0.0 straight into a float tensor (``out=``), one pass
     over memory; ``(z > 0).to(z.dtype)`` first builds a bool tensor, and ``torch.where``,
     ``masked_fill`` and ``torch.heaviside`` are 5 to 30 times slower on the CPU (see
     benches/bench_activations.py), so the formulas below multiply by steps instead.
     """
+    z = z.detach()
     compare = torch.ge if at_zero else torch.gt
     try:
         return compare(z, 0.0, out=torch.empty_like(z))
-    except RuntimeError:  # inside torch.func.vmap, which has no out= variants
+    except RuntimeError:  # inside torch.func transforms, which have no out= variants
         return compare(z, 0.0).to(z.dtype)
-
-
-def _scale_(t: torch.Tensor, factor) -> torch.Tensor:
-    """``t *= factor`` in place, skipped when the factor is the number 1 (alpha's and beta's default)."""
-    return t if isinstance(factor, float) and factor == 1.0 else t.mul_(factor)
 
 
 def _slope(z: torch.Tensor, *, below, above: float = 1.0, at_zero: float) -> torch.Tensor:
@@ -113,42 +114,38 @@ def _slope(z: torch.Tensor, *, below, above: float = 1.0, at_zero: float) -> tor
 
     The slope of a piecewise function: leaky_relu, prelu, elu and selu. Each branch is exact
     (``1 + (alpha - 1)`` would round). ``below`` may be a tensor that broadcasts to z (prelu's
-    per-channel slopes).
+    per-channel slopes, perhaps learnt: then the slope is differentiable in it).
     """
+    if not isinstance(below, float):  # a tensor slope (perhaps learnt): differentiable in it
+        h = _step(z, at_zero=at_zero)
+        return (1 - h).mul_(below).add_(h, alpha=above)  # below * (1 - H) + above * H
+    z = z.detach()  # piecewise constant in z: no graph, and the in-place steps below are safe
     # Speed: when both slopes are numbers >= 0, a clamp picks the right one in a single pass.
-    if isinstance(below, float) and 0.0 <= below <= above == 1.0 and not at_zero:  # leaky_relu, prelu
+    if 0.0 <= below <= above == 1.0 and not at_zero:  # leaky_relu, prelu
         return torch.sign(z).clamp_min_(below)  # sign(z) is 1 above 0, and 0 or -1 elsewhere
-    if isinstance(below, float) and 0.0 <= above <= below and at_zero:  # selu
+    if 0.0 <= above <= below and at_zero:  # selu
         return torch.sign(z).mul_(-below).clamp_min_(above)  # -below above 0, 0 at 0, below below 0
-    if isinstance(below, float) and 0.0 <= below <= above:  # elu with alpha <= 1
-        return _scale_(_step(z, at_zero=at_zero), above).clamp_min_(below)  # max(above * H, below)
     h = _step(z, at_zero=at_zero)
+    if 0.0 <= below <= above:  # elu with alpha <= 1
+        return h.mul_(above).clamp_min_(below)  # max(above * H, below)
     return (1 - h).mul_(below).add_(h, alpha=above)  # below * (1 - H) + above * H
 
 
-def _example(activation: "Activation | str", name: str) -> str:
-    """How to pass a hyper-parameter, for error messages: ``leaky_relu(z, alpha=0.01)``."""
-    if isinstance(activation, str):  # a module's constructor, "LeakyReLU(alpha=0.01)"
-        return activation
-    return f"{activation.name}(z, {name}={activation.params.get(name, 1.0)!r})"
-
-
-def _bad_param(where: str, name: str, value: Any, activation: "Activation | str") -> TypeError:
-    expected = "a real number" if isinstance(activation, str) else "a real number or a float tensor"
-    return TypeError(f"{where}: argument '{name}' got {describe(value)}, expected {expected}, "
-                     f"e.g. {_example(activation, name)}")
+def _is_one(x) -> bool:
+    """True for the number 1.0 (alpha's and beta's usual value), so a multiplication can be skipped."""
+    return isinstance(x, float) and x == 1.0
 
 
 # ---------------------------------------------------------------------------------------------
-# the Activation class: one instance per activation, with the value and the derivative
+# the Activation class: what each declaration becomes
 # ---------------------------------------------------------------------------------------------
 
-class Activation:
+class Activation(Declared):
     """One activation function of the lecture: its value, its derivative and its torch wrappers.
 
-    Subclasses write the mathematics on tensors (:meth:`_value`, :meth:`_grad` and, for a
-    hyper-parameter with a derivative, ``_grad_<param>``); this class checks the arguments and
-    converts numpy arrays and Python numbers in and out.
+    Built from a declaration by :func:`activation`; this class checks the arguments, converts numpy
+    arrays and Python numbers in and out, picks the precision and routes tensors that need a
+    gradient through :attr:`function`.
 
     Attributes:
         name: the lowercase name, the key in :data:`ACTIVATIONS` (``"leaky_relu"``).
@@ -156,29 +153,22 @@ class Activation:
         params: the hyper-parameters and their defaults (read-only), e.g. ``{"alpha": 0.01}``.
         formula: the value as a short plain-text formula, e.g. ``"z·σ(βz)"``.
         grad_formula: the derivative as a short plain-text formula.
-        function: the :class:`torch.autograd.Function` whose backward calls :meth:`grad`.
+        function: the :class:`torch.autograd.Function` whose backward evaluates :meth:`grad`'s formula.
         module: the :class:`torch.nn.Module` class built on :attr:`function`.
     """
 
-    name: str = ""
     label: str = ""
     params: Mapping[str, float] = MappingProxyType({})
     formula: str = ""
     grad_formula: str = ""
-    function: type[torch.autograd.Function]
-    module: type[nn.Module]
 
-    # --- the mathematics, on tensors; subclasses override these ------------------------------
-
-    def _value(self, z: torch.Tensor, **params) -> torch.Tensor:
-        raise NotImplementedError
-
-    def _grad(self, z: torch.Tensor, value: torch.Tensor | None, **params) -> torch.Tensor:
-        """d value / dz at z; ``value`` is the activation at z when the caller already has it."""
-        raise NotImplementedError
+    # the declaration's formulas, on tensors of the compute dtype (set by @activation)
+    _value: Callable
+    _grad: Callable
+    _param_grads: Mapping[str, Callable] = MappingProxyType({})
 
     def _shape_param(self, z: torch.Tensor, name: str, p: torch.Tensor) -> torch.Tensor:
-        """Reshape a tensor hyper-parameter to broadcast against z (prelu overrides this)."""
+        """Reshape a tensor hyper-parameter to broadcast against z (prelu declares its own)."""
         # p broadcasts to z without enlarging it (torch.broadcast_shapes is slow for this small check)
         broadcasts = p.dim() <= z.dim() and all(a in (1, b) for a, b in zip(reversed(p.shape), reversed(z.shape)))
         if not broadcasts:
@@ -194,11 +184,13 @@ class Activation:
         """The activation at ``z`` (the formula is in ``help(activation)``)."""
         t, kind = to_tensor(z, name="z", where=self.name)
         p = self._bind(args, params)
-        if torch.is_grad_enabled() and (t.requires_grad or _any_requires_grad(p)):
-            out = self.function.apply(t, *p.values())  # backward runs self.grad
-        else:
-            out = self._value(t, **self._prepare(t, p))
-        return from_tensor(out, kind)
+        x = t.to(compute_dtype(t.dtype))  # float16/bfloat16 are computed in float32
+        with autocast_off(x):
+            if torch.is_grad_enabled():  # backward (and torch.func) run the analytic derivative
+                out = self.function.apply(x, *p.values())
+            else:
+                out = self._value(x, **self._prepare(x, p))
+        return from_tensor(out.to(t.dtype), kind)
 
     def grad(self, z, *args, value=None, **params):
         """The derivative d activation(z) / dz, from its formula (see ``help(activation)``).
@@ -209,12 +201,7 @@ class Activation:
             value: optional, the activation's value at ``z`` if already computed (the autograd
                 function passes what its forward saved); some derivatives are cheaper from it.
         """
-        where = f"{self.name}.grad"
-        t, kind = to_tensor(z, name="z", where=where)
-        p = self._prepare(t, self._bind(args, params, where=where))
-        value = _check_value(value, t, where)
-        with torch.no_grad():
-            return from_tensor(self._grad(t, value, **p), kind)
+        return self._derivative(self._grad, f"{self.name}.grad", z, args, value, params)
 
     def param_grad(self, z, param: str, *args, value=None, **params):
         """The derivative of the activation at ``z`` with respect to a hyper-parameter, elementwise.
@@ -227,25 +214,31 @@ class Activation:
             ValueError: if the activation has no such hyper-parameter.
         """
         where = f"{self.name}.param_grad"
-        derivative = getattr(self, f"_grad_{param}", None) if isinstance(param, str) else None
+        derivative = self._param_grads.get(param) if isinstance(param, str) else None
         if derivative is None:
             names = ", ".join(repr(n) for n in self.params) or "none"
             raise ValueError(
                 f"{where}: argument 'param' got {param!r}, but {self.name} has no such parameter "
                 f"(its parameters: {names})"
             )
+        return self._derivative(derivative, where, z, args, value, params)
+
+    def _derivative(self, formula, where, z, args, value, params):
         t, kind = to_tensor(z, name="z", where=where)
-        p = self._prepare(t, self._bind(args, params, where=where))
-        value = _check_value(value, t, where)
-        with torch.no_grad():
-            return from_tensor(derivative(t, value, **p), kind)
+        x = t.to(compute_dtype(t.dtype))
+        p = self._prepare(x, self._bind(args, params, where=where))
+        value = _check_value(value, x, where)
+        with torch.no_grad(), autocast_off(x):
+            out = formula(x, value, **p)
+        if not isinstance(out, torch.Tensor) or out.shape != x.shape:  # a constant derivative (linear's alpha)
+            out = torch.broadcast_to(torch.as_tensor(out, dtype=x.dtype, device=x.device), x.shape)
+        if out is x or out is t or out is value or out._base is not None:  # never hand back the caller's tensor
+            out = out.clone()
+        return from_tensor(out.to(t.dtype), kind)
 
     def __repr__(self) -> str:
         args = "".join(f", {k}={v!r}" for k, v in self.params.items())
         return f"<activation {self.name}(z{args}) = {self.formula}>"
-
-    def __reduce__(self) -> str:
-        return self.name  # pickle and copy refer to the one instance, nbcourse.activations.<name>
 
     # --- argument handling --------------------------------------------------------------------
 
@@ -282,6 +275,71 @@ class Activation:
             prepared[name] = p
         return prepared
 
+    # --- the three rules of the autograd Function (see nbcourse._declare.analytic_function) ----
+
+    def _forward_rule(self, z, *given):
+        return self._value(z, **self._prepare(z, self._complete(given))), ()
+
+    def _complete(self, given) -> dict:
+        """Hyper-parameters given to ``Function.apply`` (in the order of :attr:`params`), defaults after."""
+        return dict(zip(self.params, list(given) + list(self.params.values())[len(given):]))
+
+    def _backward_rule(self, args, value, cache, grad_out, needs):
+        z, *given = args
+        params = self._prepare(z, self._complete(given))
+        grads = [None] * len(args)
+        if needs[0]:  # chain rule: dL/dz = dL/dout * dout/dz, with the derivative written by hand
+            grads[0] = _times(self._grad(z, value, **params), grad_out, z, value)
+        for i, name in enumerate(list(self.params)[: len(given)], start=1):
+            if needs[i]:  # a learnable alpha or beta: dL/dp = sum of dL/dout * dout/dp
+                dparam = _times(self._param_grads[name](z, value, **params), grad_out, z, value)
+                raw = given[i - 1]
+                grads[i] = sum_to(dparam, params[name]).reshape(raw.shape).to(raw.dtype)
+        return grads
+
+    def _jvp_rule(self, args, value, tangents):
+        z, *given = args
+        params = self._prepare(z, self._complete(given))
+        out = None
+        if tangents[0] is not None:
+            out = self._grad(z, value, **params) * tangents[0]
+        for i, name in enumerate(list(self.params)[: len(given)], start=1):
+            if i < len(tangents) and tangents[i] is not None:
+                dp = self._prepare(z, {name: tangents[i]})[name]
+                term = self._param_grads[name](z, value, **params) * dp
+                out = term if out is None else out + term
+        return torch.zeros_like(value) if out is None else out
+
+
+def _times(derivative, grad_out: torch.Tensor, z: torch.Tensor, value) -> torch.Tensor:
+    """``derivative * grad_out``, in place when nothing records the backward pass (the usual case).
+
+    Speed: writing into the derivative's own fresh buffer is about twice as fast on the CPU as
+    filling a new one (benches/bench_activations.py). A constant derivative (linear, threshold) is a
+    number, multiplied out of place; so is one that is z or the saved value itself.
+    """
+    fresh = isinstance(derivative, torch.Tensor) and derivative.shape == grad_out.shape \
+        and derivative.dtype == grad_out.dtype and derivative is not z and derivative is not value
+    if fresh and not torch.is_grad_enabled():
+        try:
+            return derivative.mul_(grad_out)
+        except RuntimeError:  # under torch.func.vmap, grad_out may be batched where the derivative is not
+            pass
+    return derivative * grad_out
+
+
+def _example(activation: Activation | str, name: str) -> str:
+    """How to pass a hyper-parameter, for error messages: ``leaky_relu(z, alpha=0.01)``."""
+    if isinstance(activation, str):  # a module's constructor, "LeakyReLU(alpha=0.01)"
+        return activation
+    return f"{activation.name}(z, {name}={activation.params.get(name, 1.0)!r})"
+
+
+def _bad_param(where: str, name: str, value: Any, activation: Activation | str) -> TypeError:
+    expected = "a real number" if isinstance(activation, str) else "a real number or a float tensor"
+    return TypeError(f"{where}: argument '{name}' got {describe(value)}, expected {expected}, "
+                     f"e.g. {_example(activation, name)}")
+
 
 def _check_param(where: str, name: str, value: Any, activation: Activation | str):
     """A hyper-parameter is a finite real number (returned as float) or a real tensor."""
@@ -315,15 +373,219 @@ def _check_value(value, z: torch.Tensor, where: str):
     return t.to(z.dtype)
 
 
-def _any_requires_grad(params: dict) -> bool:
-    return any(isinstance(p, torch.Tensor) and p.requires_grad for p in params.values())
+# ---------------------------------------------------------------------------------------------
+# the modules, derived from a declaration
+# ---------------------------------------------------------------------------------------------
+
+def _number(where: str, name: str, value: Any, default: float) -> float:
+    """A module's hyper-parameter: a finite number (a 0-d tensor or array is read as its number)."""
+    example = f"{where}({name}={default!r})"
+    if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        raise _bad_param(where, name, value, example)
+    return _check_param(where, name, value, example)
+
+
+class _ActivationModule(nn.Module):
+    """Base of the derived modules: ``forward`` is one line over the activation."""
+
+    activation: Activation
+
+    def _params(self) -> dict:
+        return {name: getattr(self, name) for name in self.activation.params}
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.activation(z, **self._params())
+
+
+class _FixedModule(_ActivationModule):
+    """Hyper-parameters fixed at construction (LeakyReLU(alpha=0.01), ELU(alpha=1.0), ...)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        for name, value in bound.arguments.items():
+            setattr(self, name, _number(type(self).__name__, name, value, self.activation.params[name]))
+
+    def extra_repr(self) -> str:
+        shown = {**self._params(), **self._constants}
+        return ", ".join(f"{k}={v}" for k, v in shown.items())
+
+
+class _OptionallyLearnableModule(_ActivationModule):
+    """One hyper-parameter, fixed or learnt: Swish(beta=1.0, learnable=False)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        (name,) = self.activation.params
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        where = type(self).__name__
+        value = _number(where, name, bound.arguments[name], self.activation.params[name])
+        learnable = bound.arguments["learnable"]
+        if not isinstance(learnable, (bool, np.bool_)):
+            raise TypeError(f"{where}: argument 'learnable' got {describe(learnable)}, expected True or False")
+        self.learnable = bool(learnable)
+        setattr(self, name, nn.Parameter(torch.tensor(value)) if self.learnable else value)
+
+    def extra_repr(self) -> str:
+        (name,) = self.activation.params
+        value = getattr(self, name)
+        value = value.detach().item() if self.learnable else value
+        return f"{name}={value}, learnable={self.learnable}"
+
+
+class _PerChannelModule(_ActivationModule):
+    """A learnt slope per channel, laid out as :class:`torch.nn.PReLU` (``weight``, state dicts load
+    either way): PReLU(num_parameters=1, init=0.25)."""
+
+    def __init__(self, num_parameters: int = 1, init: float | None = None):  # init: the declared default
+        super().__init__()
+        where = type(self).__name__
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, numbers.Integral) or num_parameters < 1:
+            raise ValueError(f"{where}: argument 'num_parameters' got {num_parameters!r}, expected a positive "
+                             f"integer (1 for one shared slope, or the number of channels)")
+        self.num_parameters = int(num_parameters)
+        (name,) = self.activation.params
+        default = self.activation.params[name]
+        self.init = _number(where, "init", default if init is None else init, default)
+        self.weight = nn.Parameter(torch.full((self.num_parameters,), self.init))
+
+    def _params(self) -> dict:
+        (name,) = self.activation.params
+        return {name: self.weight}
+
+    def __getattr__(self, name):
+        if name in type(self).activation.params:  # the lecture's name for the slopes: the same parameter
+            return self.weight
+        return super().__getattr__(name)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}, init={self.init}"
+
+
+_MODULE_KINDS = {None: _FixedModule, "optional": _OptionallyLearnableModule, "per_channel": _PerChannelModule}
+
+_MODULE_DOC = """Module of :data:`{name}` ({label}): ``{formula}``, trained with the analytic ``{grad_formula}``.
+
+    ``forward(z)`` is ``nbcourse.activations.{name}(z{call})``.{args}
+
+    Shape:
+        - Input: :math:`(*)`, any shape.
+        - Output: :math:`(*)`, the same shape, dtype and device.
+
+    Examples::
+
+        >>> import torch
+        >>> from nbcourse.activations import {module}
+        >>> {module}()(torch.randn(2, 3)).shape
+        torch.Size([2, 3])
+
+    The formula, its derivative and the conventions at the kink: ``help(nbcourse.activations.{name})``.
+"""
+
+
+def _make_module(activation: Activation, class_name: str, learnable: str | None,
+                 constants: Mapping[str, float]) -> type[nn.Module]:
+    base = _MODULE_KINDS[learnable]
+    params = dict(activation.params)
+    if learnable is None:
+        sig, args = signature([], params), "".join(
+            f"\n        {k}: the fixed ``{k}`` of :data:`{activation.name}`. Default: ``{v!r}``." for k, v in params.items())
+    elif learnable == "optional":
+        sig = signature([], {**params, "learnable": False})
+        (k, v), = params.items()
+        args = (f"\n        {k}: the (initial) ``{k}``. Default: ``{v!r}``."
+                f"\n        learnable: if True, ``{k}`` is a :class:`torch.nn.Parameter`, trained with the analytic "
+                f"``{activation.name}.param_grad(z, {k!r})``. Default: ``False``.")
+    else:
+        sig = signature([], {"num_parameters": 1, "init": next(iter(params.values()))})
+        (k, v), = params.items()
+        args = (f"\n        num_parameters: 1 (one shared ``{k}``) or the number of channels (dimension 1 of the "
+                f"input). Default: ``1``.\n        init: the initial ``{k}``. Default: ``{v!r}``."
+                f"\n\n    Attributes:\n        weight: the learnt ``{k}``, shape ``(num_parameters,)`` (also "
+                f"readable as ``.{k}``), trained with ``{activation.name}.param_grad(z, {k!r})``.")
+    doc = _MODULE_DOC.format(
+        name=activation.name, label=activation.label, formula=activation.formula,
+        grad_formula=activation.grad_formula, module=class_name,
+        call="".join(f", {k}=self.{k}" for k in params),
+        args=f"\n\n    Args:{args}" if args else "")
+    module = type(class_name, (base,), {
+        "__doc__": doc, "__module__": __name__, "__qualname__": class_name, "activation": activation,
+        "_signature": sig, "_constants": MappingProxyType(dict(constants)),
+    })
+    module.__signature__ = sig
+    return module
 
 
 # ---------------------------------------------------------------------------------------------
-# the activations, in the lecture's order
+# the declaration
 # ---------------------------------------------------------------------------------------------
 
-class _Linear(Activation):
+def activation(*, label: str, module: str, formula: str, grad_formula: str, function: str | None = None,
+               params: Mapping[str, float] | None = None, learnable: str | None = None,
+               constants: Mapping[str, float] | None = None, registry: dict | None = None):
+    """Declare an activation: the decorated class holds its docstring and formulas on tensors.
+
+    The class body defines ``value(z, **params)``, ``grad(z, value, **params)`` (``value`` is the
+    activation at ``z`` when the caller has it, else None) and, for each hyper-parameter with a
+    derivative, ``grad_<param>(z, value, **params)``; optionally ``shape_param(activation, z, name, p)``
+    to lay out a tensor hyper-parameter. ``grad`` and ``grad_<param>`` must use differentiable torch
+    operations (in place only on fresh results whose old value no backward needs: never on the output
+    of ``exp``, ``sigmoid``, ``tanh``; autograd raises if one is, and gradgradcheck over the registry
+    would): autograd differentiates them for second derivatives. They return a fresh tensor or a
+    constant. ``value`` runs without a graph and may work in place freely.
+
+    Args:
+        label: the display name (``"Leaky ReLU"``).
+        module: the name of the derived :class:`torch.nn.Module` (``"LeakyReLU"``).
+        formula, grad_formula: short plain-text formulas for tables and ``repr``.
+        function: the name of the derived autograd Function. Default: ``module + "Function"``.
+        params: the hyper-parameters and their defaults, stated here once (``{"alpha": 0.01}``).
+        learnable: how the module holds the parameter: ``None`` (fixed numbers), ``"optional"``
+            (a ``learnable=False`` switch, as Swish) or ``"per_channel"`` (as ``torch.nn.PReLU``).
+        constants: fixed constants shown by the module's ``repr`` (SELU's alpha and lambda).
+        registry: where to register it. Default: :data:`ACTIVATIONS` (another dict keeps a trial
+            declaration, in a test or a notebook, out of the course's registry).
+
+    Returns:
+        the :class:`Activation`, registered in :data:`ACTIVATIONS` under the class's name.
+    """
+    params = MappingProxyType(dict(params or {}))
+
+    def declare(cls: type) -> Activation:
+        body = vars(cls)
+        name = cls.__name__
+        missing = [f"grad_{p}" for p in params if f"grad_{p}" not in body]
+        if "value" not in body or "grad" not in body or missing:
+            raise TypeError(f"activation {name!r}: the declaration needs value, grad and {missing or 'no more'}")
+        namespace = dict(name=name, label=label, params=params, formula=formula, grad_formula=grad_formula,
+                         _value=staticmethod(body["value"]), _grad=staticmethod(body["grad"]),
+                         _param_grads=MappingProxyType({p: body[f"grad_{p}"] for p in params}))
+        if "shape_param" in body:
+            namespace["_shape_param"] = body["shape_param"]
+        act = instance_of(cls, Activation, namespace, signature(["z"], dict(params)))
+        title = function or f"{module}Function"
+        act.function = analytic_function(
+            title, f"Autograd function of :data:`{name}`: forward is the value, backward (and forward-mode "
+                   f"jvp) the analytic derivative ``{name}.grad``, differentiable again.\n\nUse as "
+                   f"``{title}.apply(z{''.join(', ' + p for p in params)})``.",
+            forward=act._forward_rule, backward=act._backward_rule, jvp=act._jvp_rule, module=__name__)
+        act.module = _make_module(act, module, learnable, constants or {})
+        (ACTIVATIONS if registry is None else registry)[name] = act
+        return act
+
+    return declare
+
+
+# ---------------------------------------------------------------------------------------------
+# the activations, in the lecture's order: one declaration each
+# ---------------------------------------------------------------------------------------------
+
+@activation(label="Linear", module="Linear", params={"alpha": 1.0}, formula="αz", grad_formula="α")
+class linear:
     r"""Linear activation: a straight line of slope :math:`\alpha` (the identity for :math:`\alpha = 1`).
 
     .. math::
@@ -333,7 +595,7 @@ class _Linear(Activation):
     activation belongs on the output of a regression network.
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
         alpha: the slope. Default: ``1.0``.
 
     Shape:
@@ -347,21 +609,19 @@ class _Linear(Activation):
         (6.0, 2.0)
     """
 
-    name, label = "linear", "Linear"
-    params = MappingProxyType({"alpha": 1.0})
-    formula, grad_formula = "αz", "α"
-
-    def _value(self, z, *, alpha):
+    def value(z, *, alpha):
         return z * alpha
 
-    def _grad(self, z, value, *, alpha):
-        return torch.full_like(z, alpha) if isinstance(alpha, float) else torch.zeros_like(z).add_(alpha)
+    def grad(z, value, *, alpha):
+        return alpha  # a constant: the chain rule multiplies it in, .grad spreads it to z's shape
 
-    def _grad_alpha(self, z, value, *, alpha):
-        return z.clone()
+    def grad_alpha(z, value, *, alpha):
+        return z
 
 
-class _Threshold(Activation):
+@activation(label="Threshold", module="Threshold", formula="1 if z ≥ 0 else 0",
+            grad_formula="0 (a Dirac spike at z = 0)")
+class threshold:
     r"""Binary threshold (step) unit, the McCulloch-Pitts neuron: 1 when :math:`z \ge 0`, else 0.
 
     .. math::
@@ -373,7 +633,7 @@ class _Threshold(Activation):
     says threshold units cannot be trained by gradient descent.
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
 
     Shape:
         - Input: :math:`(*)`, any shape.
@@ -386,17 +646,15 @@ class _Threshold(Activation):
         (1.0, 0.0, 0.0)
     """
 
-    name, label = "threshold", "Threshold"
-    formula, grad_formula = "1 if z ≥ 0 else 0", "0 (a Dirac spike at z = 0)"
-
-    def _value(self, z):
+    def value(z):
         return _step(z, at_zero=1.0)
 
-    def _grad(self, z, value):
-        return torch.zeros_like(z)
+    def grad(z, value):
+        return 0.0
 
 
-class _Sigmoid(Activation):
+@activation(label="Sigmoid", module="Sigmoid", formula="1 / (1 + e^(−z))", grad_formula="σ(z)(1 − σ(z))")
+class sigmoid:
     r"""Logistic sigmoid: squashes :math:`z` into :math:`(0, 1)`.
 
     .. math::
@@ -407,7 +665,7 @@ class _Sigmoid(Activation):
     evaluates :math:`e^{-z}` where it overflows: ``sigmoid(-1000.0) == 0.0``.
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
 
     Shape:
         - Input: :math:`(*)`, any shape.
@@ -420,18 +678,16 @@ class _Sigmoid(Activation):
         (0.5, 0.25, 0.0)
     """
 
-    name, label = "sigmoid", "Sigmoid"
-    formula, grad_formula = "1 / (1 + e^(−z))", "σ(z)(1 − σ(z))"
-
-    def _value(self, z):
+    def value(z):
         return torch.sigmoid(z)
 
-    def _grad(self, z, value):
+    def grad(z, value):
         s = torch.sigmoid(z) if value is None else value
         return (1 - s).mul_(s)  # (1 - σ) σ
 
 
-class _Tanh(Activation):
+@activation(label="Tanh", module="Tanh", formula="(e^z − e^(−z)) / (e^z + e^(−z))", grad_formula="1 − tanh²(z)")
+class tanh:
     r"""Hyperbolic tangent: a zero-centred sigmoid with outputs in :math:`(-1, 1)`.
 
     .. math::
@@ -439,7 +695,7 @@ class _Tanh(Activation):
         \qquad \tanh'(z) = 1 - \tanh^2(z)
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
 
     Shape:
         - Input: :math:`(*)`, any shape.
@@ -452,18 +708,16 @@ class _Tanh(Activation):
         (0.0, 1.0, 1.0)
     """
 
-    name, label = "tanh", "Tanh"
-    formula, grad_formula = "(e^z − e^(−z)) / (e^z + e^(−z))", "1 − tanh²(z)"
-
-    def _value(self, z):
+    def value(z):
         return torch.tanh(z)
 
-    def _grad(self, z, value):
+    def grad(z, value):
         t = torch.tanh(z) if value is None else value
         return torch.mul(t, t).neg_().add_(1.0)  # 1 - tanh²
 
 
-class _ReLU(Activation):
+@activation(label="ReLU", module="ReLU", formula="max(0, z)", grad_formula="1 if z > 0 else 0")
+class relu:
     r"""Rectified linear unit: :math:`z` for positive :math:`z`, else 0.
 
     .. math::
@@ -474,7 +728,7 @@ class _ReLU(Activation):
     :math:`z` stays negative gets no gradient at all: a dead unit.
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
 
     Shape:
         - Input: :math:`(*)`, any shape.
@@ -487,17 +741,15 @@ class _ReLU(Activation):
         (0.0, 3.0, 0.0, 1.0)
     """
 
-    name, label = "relu", "ReLU"
-    formula, grad_formula = "max(0, z)", "1 if z > 0 else 0"
-
-    def _value(self, z):
+    def value(z):
         return torch.clamp_min(z, 0.0)
 
-    def _grad(self, z, value):
+    def grad(z, value):
         return _step(z, at_zero=0.0)
 
 
-class _Softplus(Activation):
+@activation(label="Softplus", module="Softplus", formula="ln(1 + e^z)", grad_formula="σ(z)")
+class softplus:
     r"""Softplus: a smooth ReLU, :math:`\ln(1 + e^z)`, whose derivative is the sigmoid.
 
     .. math::
@@ -510,7 +762,7 @@ class _Softplus(Activation):
     to within :math:`e^{-20} \approx 2 \cdot 10^{-9}`.)
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
 
     Shape:
         - Input: :math:`(*)`, any shape.
@@ -523,17 +775,22 @@ class _Softplus(Activation):
         (0.693147, 0.5, 1000.0)
     """
 
-    name, label = "softplus", "Softplus"
-    formula, grad_formula = "ln(1 + e^z)", "σ(z)"
-
-    def _value(self, z):
+    def value(z):
         return torch.logaddexp(z, z.new_zeros(()))
 
-    def _grad(self, z, value):
+    def grad(z, value):
         return torch.sigmoid(z)
 
 
-class _LeakyReLU(Activation):
+def _leaky_value(z, alpha):
+    if isinstance(alpha, float) and 0.0 <= alpha <= 1.0:
+        return (z * alpha).clamp_min_(z)  # max(αz, z): αz <= z exactly when z >= 0
+    return _slope(z, below=alpha, at_zero=0.0) * z  # a line through 0 on each side: R(z) = R'(z) z
+
+
+@activation(label="Leaky ReLU", module="LeakyReLU", params={"alpha": 0.01},
+            formula="z if z > 0 else αz", grad_formula="1 if z > 0 else α")
+class leaky_relu:
     r"""Leaky ReLU: slope 1 for positive :math:`z` and a small slope :math:`\alpha` below.
 
     .. math::
@@ -545,7 +802,7 @@ class _LeakyReLU(Activation):
     :math:`\max(z, 0) + \alpha \min(z, 0)`.
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
         alpha: the slope for :math:`z \le 0` (PyTorch's ``negative_slope``). Default: ``0.01``.
 
     Shape:
@@ -559,23 +816,19 @@ class _LeakyReLU(Activation):
         (-0.2, 0.1, 1.0)
     """
 
-    name, label = "leaky_relu", "Leaky ReLU"
-    params = MappingProxyType({"alpha": 0.01})
-    formula, grad_formula = "z if z > 0 else αz", "1 if z > 0 else α"
+    def value(z, *, alpha):
+        return _leaky_value(z, alpha)
 
-    def _value(self, z, *, alpha):
-        if isinstance(alpha, float) and 0.0 <= alpha <= 1.0:
-            return (z * alpha).clamp_min_(z)  # max(αz, z): αz <= z exactly when z >= 0
-        return self._grad(z, None, alpha=alpha).mul_(z)  # a line through 0 on each side: R(z) = R'(z) z
-
-    def _grad(self, z, value, *, alpha):
+    def grad(z, value, *, alpha):
         return _slope(z, below=alpha, at_zero=0.0)  # 1 for z > 0, alpha for z <= 0
 
-    def _grad_alpha(self, z, value, *, alpha):
+    def grad_alpha(z, value, *, alpha):
         return torch.clamp_max(z, 0.0)  # z where z <= 0, else 0
 
 
-class _PReLU(_LeakyReLU):
+@activation(label="PReLU", module="PReLU", params={"alpha": 0.25}, learnable="per_channel",
+            formula="z if z > 0 else αz (α learnt)", grad_formula="1 if z > 0 else α")
+class prelu:
     r"""Parametric ReLU (He et al., 2015): a leaky ReLU whose slope :math:`\alpha` is learnt.
 
     .. math::
@@ -589,7 +842,7 @@ class _PReLU(_LeakyReLU):
     :math:`\partial R / \partial \alpha` (``prelu.param_grad(z, "alpha")``).
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
         alpha: the slope for :math:`z \le 0`: a number, a one-element tensor, or a 1-D tensor with
             one slope per channel (``z.shape[1]`` of them). Default: ``0.25`` (PyTorch's initial value).
 
@@ -607,11 +860,16 @@ class _PReLU(_LeakyReLU):
         tensor([[-0.1000, -0.5000]])
     """
 
-    name, label = "prelu", "PReLU"
-    params = MappingProxyType({"alpha": 0.25})
-    formula, grad_formula = "z if z > 0 else αz (α learnt)", "1 if z > 0 else α"
+    def value(z, *, alpha):
+        return _leaky_value(z, alpha)
 
-    def _shape_param(self, z, name, p):
+    def grad(z, value, *, alpha):
+        return _slope(z, below=alpha, at_zero=0.0)
+
+    def grad_alpha(z, value, *, alpha):
+        return torch.clamp_max(z, 0.0)
+
+    def shape_param(self, z, name, p):
         # one slope for everything, or one per channel along dim 1 (like torch.nn.functional.prelu)
         if p.numel() == 1:
             return p.reshape(())
@@ -624,7 +882,9 @@ class _PReLU(_LeakyReLU):
         )
 
 
-class _ELU(Activation):
+@activation(label="ELU", module="ELU", params={"alpha": 1.0},
+            formula="z if z ≥ 0 else α(e^z − 1)", grad_formula="1 if z ≥ 0 else αe^z")
+class elu:
     r"""Exponential linear unit (Clevert, Unterthiner and Hochreiter, 2016).
 
     .. math::
@@ -639,7 +899,7 @@ class _ELU(Activation):
     negative branch above zero, :math:`\alpha = 0` gives the ReLU).
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
         alpha: the value ELU saturates to is :math:`-\alpha`. Default: ``1.0``.
 
     Shape:
@@ -653,25 +913,22 @@ class _ELU(Activation):
         (2.0, -1.0, 1.0, 0.0)
     """
 
-    name, label = "elu", "ELU"
-    params = MappingProxyType({"alpha": 1.0})
-    formula, grad_formula = "z if z ≥ 0 else α(e^z − 1)", "1 if z ≥ 0 else αe^z"
+    def value(z, *, alpha):
+        negative = torch.expm1(torch.clamp_max(z, 0.0))
+        return (negative if _is_one(alpha) else negative.mul_(alpha)).add_(torch.clamp_min(z, 0.0))
 
-    def _value(self, z, *, alpha):
-        return _scale_(torch.expm1(torch.clamp_max(z, 0.0)), alpha).add_(torch.clamp_min(z, 0.0))
-
-    def _grad(self, z, value, *, alpha):
+    def grad(z, value, *, alpha):
         # e^min(z, 0) is e^z below 0 and exactly 1 above: the whole derivative when alpha = 1
         d = torch.clamp_max(z, 0.0).exp_()
-        if isinstance(alpha, float) and alpha == 1.0:
-            return d
-        return d.mul_(_slope(z, below=alpha, at_zero=1.0))  # times 1 for z >= 0, alpha for z < 0
+        return d if _is_one(alpha) else _slope(z, below=alpha, at_zero=1.0) * d  # times 1 or alpha
 
-    def _grad_alpha(self, z, value, *, alpha):
-        return torch.clamp_max(z, 0.0).expm1_()  # e^z - 1 where z < 0, else 0
+    def grad_alpha(z, value, *, alpha):
+        return torch.expm1(torch.clamp_max(z, 0.0))  # e^z - 1 where z < 0, else 0
 
 
-class _SELU(Activation):
+@activation(label="SELU", module="SELU", constants={"alpha": SELU_ALPHA, "lambda": SELU_LAMBDA},
+            formula="λ(z if z ≥ 0 else α(e^z − 1))", grad_formula="λ(1 if z ≥ 0 else αe^z)")
+class selu:
     r"""Scaled exponential linear unit (Klambauer, Unterthiner, Mayr and Hochreiter, 2017).
 
     .. math::
@@ -685,7 +942,7 @@ class _SELU(Activation):
     At :math:`z = 0` the derivative is :math:`\lambda` (the :math:`z \ge 0` branch).
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
 
     Shape:
         - Input: :math:`(*)`, any shape.
@@ -698,20 +955,24 @@ class _SELU(Activation):
         (1.0507009873554805, 1.0507009873554805, -1.758099)
     """
 
-    name, label = "selu", "SELU"
-    formula, grad_formula = "λ(z if z ≥ 0 else α(e^z − 1))", "λ(1 if z ≥ 0 else αe^z)"
-
-    def _value(self, z):
+    def value(z):
         negative = torch.expm1(torch.clamp_max(z, 0.0)).mul_(SELU_LAMBDA * SELU_ALPHA)
         return negative.add_(torch.clamp_min(z, 0.0), alpha=SELU_LAMBDA)  # λ max(z,0) + λα expm1(min(z,0))
 
-    def _grad(self, z, value):
+    def grad(z, value):
         # λ e^min(z, 0) times (1 for z >= 0, alpha for z < 0), as for elu
         slope = _slope(z, below=SELU_LAMBDA * SELU_ALPHA, above=SELU_LAMBDA, at_zero=1.0)
-        return torch.clamp_max(z, 0.0).exp_().mul_(slope)
+        return slope.mul_(torch.clamp_max(z, 0.0).exp_())
 
 
-class _Swish(Activation):
+def _sigmoid_beta_z(z, beta):
+    # β = 1 (the SiLU) is the common case: skip a pass over memory for βz
+    return torch.sigmoid(z if _is_one(beta) else z * beta)
+
+
+@activation(label="Swish", module="Swish", params={"beta": 1.0}, learnable="optional",
+            formula="z·σ(βz)", grad_formula="βS(z) + σ(βz)(1 − βS(z))")
+class swish:
     r"""Swish (Ramachandran, Zoph and Le, 2017): :math:`z\,\sigma(\beta z)`; SiLU when :math:`\beta = 1`.
 
     .. math::
@@ -721,11 +982,11 @@ class _Swish(Activation):
 
     :math:`\beta` is a constant or learnt (``Swish(learnable=True)``). With :math:`\beta = 0` Swish
     is the line :math:`z/2`; as :math:`\beta \to \infty` it becomes the ReLU. The derivative is
-    evaluated as :math:`\sigma - \beta\sigma S + \beta S`, the same expression regrouped so that no
-    product overflows for large :math:`|z|`.
+    evaluated as ``torch.lerp(βS, 1, σ)``, the same expression, which torch computes without
+    overflow or cancellation for any :math:`|z|`.
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
         beta: the sharpness :math:`\beta`, a number or a one-element tensor. Default: ``1.0``.
 
     Shape:
@@ -739,38 +1000,42 @@ class _Swish(Activation):
         (0.0, 0.5, -0.0, 1.0)
     """
 
-    name, label = "swish", "Swish"
-    params = MappingProxyType({"beta": 1.0})
-    formula, grad_formula = "z·σ(βz)", "βS(z) + σ(βz)(1 − βS(z))"
+    def value(z, *, beta):
+        return _sigmoid_beta_z(z, beta).mul_(z)
 
-    @staticmethod
-    def _sigmoid_beta_z(z, beta):
-        # β = 1 (the SiLU) is the common case: skip a pass over memory for βz
-        return torch.sigmoid(z if isinstance(beta, float) and beta == 1.0 else z * beta)
+    def grad(z, value, *, beta):
+        s = _sigmoid_beta_z(z, beta)  # σ(βz)
+        if _is_one(beta):
+            start = z * s if value is None else value  # βS = S
+        else:  # βS = (βz) σ(βz); beyond |βz| = 1000 σ is exactly 0 or 1, and the clamp keeps βS finite
+            start = torch.clamp(z * beta, -1e3, 1e3) * s
+        # the lecture's βS + σ(1 - βS) is lerp(βS, 1, σ), which torch evaluates as βS + σ(1 - βS)
+        # for σ < 1/2 and 1 - (1 - βS)(1 - σ) above: no overflow, no cancellation at any |z|
+        one = torch.ones((), dtype=z.dtype, device=z.device)
+        if not torch.is_grad_enabled():
+            # Speed: nothing records this backward pass, so the fresh σ may be overwritten (out=s):
+            # filling a new tensor costs about twice an in-place pass (benches/bench_activations.py)
+            try:
+                return torch.lerp(start, one, s, out=s)
+            except RuntimeError:  # inside torch.func transforms, which have no out= variants
+                pass
+        return torch.lerp(start, one, s)
 
-    def _value(self, z, *, beta):
-        return self._sigmoid_beta_z(z, beta).mul_(z)
-
-    def _grad(self, z, value, *, beta):
-        s = self._sigmoid_beta_z(z, beta)  # σ(βz)
-        S = z * s if value is None else value
-        if not isinstance(beta, float):  # a tensor β (learnable) cannot be addcmul's scalar factor
-            return torch.addcmul(S, s, S, value=-1.0).mul_(beta).add_(s)  # β(S - σS) + σ
-        # σ - βσS + βS, no term overflows. Speed: σ - βσS is written over σ (out=s) because filling
-        # a fresh tensor costs about twice an in-place pass here (benches/bench_activations.py);
-        # addcmul_ would do the same but has no batching rule under torch.func.vmap.
-        try:
-            d = torch.addcmul(s, s, S, value=-beta, out=s)
-        except RuntimeError:  # inside torch.func.vmap, which has no out= variants
-            d = torch.addcmul(s, s, S, value=-beta)
-        return d.add_(S, alpha=beta)
-
-    def _grad_beta(self, z, value, *, beta):
-        s = self._sigmoid_beta_z(z, beta)
+    def grad_beta(z, value, *, beta):
+        s = _sigmoid_beta_z(z, beta)
         return (1 - s).mul_(z).mul_(s).mul_(z)  # z² σ(1 - σ), (1 - σ) z first: no overflow
 
 
-class _Mish(Activation):
+def _mish_parts(z):
+    """(z clipped at 30, n = (e^z + 1)² - 1, δ = (e^z + 1)² + 1) for mish and its derivative."""
+    zc = torch.clamp_max(z, 30.0)
+    e = torch.exp(zc)
+    n = torch.add(e, 2.0).mul_(e)  # e(e + 2) = (e + 1)² - 1
+    return zc, n, n + 2.0
+
+
+@activation(label="Mish", module="Mish", formula="z·tanh(softplus(z))", grad_formula="e^z·ω / δ²")
+class mish:
     r"""Mish (Misra, 2019): :math:`z \tanh(\mathrm{softplus}(z))`, a smooth non-monotonic ReLU.
 
     .. math::
@@ -799,7 +1064,7 @@ class _Mish(Activation):
     ``mish.grad(1000.0) == 1.0`` and ``mish.grad(-1000.0) == 0.0``.
 
     Args:
-        z: a tensor of any shape (float32 or float64), a numpy array or a Python number.
+        z: a tensor of any shape and float dtype, a numpy array or a Python number.
 
     Shape:
         - Input: :math:`(*)`, any shape.
@@ -812,339 +1077,33 @@ class _Mish(Activation):
         (0.0, 0.6, 1000.0, 1.0)
     """
 
-    name, label = "mish", "Mish"
-    formula, grad_formula = "z·tanh(softplus(z))", "e^z·ω / δ²"
-
-    @staticmethod
-    def _delta(z):
-        """(z clipped at 30, (e^z + 1)² - 1, δ = (e^z + 1)² + 1)."""
-        zc = torch.clamp_max(z, 30.0)
-        e = torch.exp(zc)
-        n = torch.add(e, 2.0).mul_(e)  # e(e + 2) = (e + 1)² - 1
-        return zc, n, n + 2.0
-
-    def _value(self, z):
-        _, n, delta = self._delta(z)
+    def value(z):
+        _, n, delta = _mish_parts(z)
         return n.div_(delta).mul_(z)  # z t with t = tanh(softplus(z)) = (δ - 2)/δ
 
-    def _grad(self, z, value):
-        zc, n, delta = self._delta(z)
+    def grad(z, value):
+        zc, n, delta = _mish_parts(z)
         t = n.div_(delta)  # tanh(softplus(z))
-        r = delta.reciprocal_().mul_(2.0)  # 2/δ = 1 - t, without cancellation
-        sech2 = (2 - r).mul_(r)  # 1 - t² = r(2 - r)
-        return torch.sigmoid(zc).mul_(zc).mul_(sech2).add_(t)  # t + z σ(z) (1 - t²)
-
-
-linear = _Linear()
-threshold = _Threshold()
-sigmoid = _Sigmoid()
-tanh = _Tanh()
-relu = _ReLU()
-softplus = _Softplus()
-leaky_relu = _LeakyReLU()
-prelu = _PReLU()
-elu = _ELU()
-selu = _SELU()
-swish = _Swish()
-mish = _Mish()
-
-#: Every activation of the lecture, by name, in the lecture's order.
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in (linear, threshold, sigmoid, tanh, relu, softplus, leaky_relu, prelu, elu, selu, swish, mish)
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# autograd: one torch.autograd.Function per activation, whose backward calls .grad
-# ---------------------------------------------------------------------------------------------
-
-def _autograd_function(activation: Activation) -> type[torch.autograd.Function]:
-    """The :class:`torch.autograd.Function` of ``activation``: value forward, ``.grad`` backward."""
-    names, defaults = tuple(activation.params), list(activation.params.values())
-
-    def forward(z, *given):
-        # hyper-parameters (numbers or tensors) in the order of activation.params; missing ones default
-        params = list(given) + defaults[len(given):]
-        return activation._value(z, **activation._prepare(z, dict(zip(names, params))))
-
-    def setup_context(ctx, inputs, output):
-        z, *given = inputs
-        params = list(given) + defaults[len(given):]
-        ctx.given = len(given)
-        ctx.numbers = [None if isinstance(v, torch.Tensor) else v for v in params]
-        ctx.save_for_backward(z, output, *(v for v in params if isinstance(v, torch.Tensor)))
-
-    @once_differentiable
-    def backward(ctx, grad_out):
-        z, out, *tensors = ctx.saved_tensors
-        it = iter(tensors)
-        params = dict(zip(names, (next(it) if v is None else v for v in ctx.numbers)))
-        grads = [None] * (1 + ctx.given)
-        if ctx.needs_input_grad[0]:
-            # chain rule: dL/dz = dL/dout * dout/dz, with the derivative written by hand
-            grads[0] = activation.grad(z, value=out, **params).mul_(grad_out)
-        for i, name in enumerate(names[: ctx.given], start=1):
-            if ctx.needs_input_grad[i]:  # a learnable alpha or beta: dL/dp = sum of dL/dout * dout/dp
-                raw = params[name]
-                dparam = activation.param_grad(z, name, value=out, **params).mul_(grad_out)
-                shaped = activation._prepare(z, {name: raw})[name]  # how the parameter broadcast
-                grads[i] = dparam.sum_to_size(shaped.shape).reshape(raw.shape).to(raw)
-        return tuple(grads)
-
-    title = activation.label.replace(" ", "")
-
-    def body(namespace):
-        namespace.update(
-            __doc__=f"Autograd function of :data:`{activation.name}`: forward is the value, backward "
-                    f"multiplies the incoming gradient by ``{activation.name}.grad`` (the analytic "
-                    f"derivative).\n\nUse as ``{title}Function.apply(z{''.join(', ' + n for n in names)})``.",
-            __module__=__name__,
-            forward=staticmethod(forward),
-            setup_context=staticmethod(setup_context),
-            backward=staticmethod(backward),
-            generate_vmap_rule=True,  # works inside torch.func.vmap / grad (per-sample gradients)
-        )
-
-    # Function.apply binds its arguments with inspect.signature(forward) on every call: compute it once
-    forward.__signature__ = inspect.signature(forward)
-    # types.new_class runs torch's Function metaclass, which names the backward node (MishFunctionBackward)
-    return types.new_class(f"{title}Function", (torch.autograd.Function,), exec_body=body)
-
-
-LinearFunction = _autograd_function(linear)
-ThresholdFunction = _autograd_function(threshold)
-SigmoidFunction = _autograd_function(sigmoid)
-TanhFunction = _autograd_function(tanh)
-ReLUFunction = _autograd_function(relu)
-SoftplusFunction = _autograd_function(softplus)
-LeakyReLUFunction = _autograd_function(leaky_relu)
-PReLUFunction = _autograd_function(prelu)
-ELUFunction = _autograd_function(elu)
-SELUFunction = _autograd_function(selu)
-SwishFunction = _autograd_function(swish)
-MishFunction = _autograd_function(mish)
-
-
-# ---------------------------------------------------------------------------------------------
-# nn.Modules: forward is one line over the activation (which goes through the Function)
-# ---------------------------------------------------------------------------------------------
-
-def _number(where: str, name: str, value: Any, default: float) -> float:
-    """A module's hyper-parameter: a finite number (a 0-d tensor or array is read as its number)."""
-    example = f"{where}({name}={default!r})"
-    if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, (torch.Tensor, np.ndarray)):
-        raise _bad_param(where, name, value, example)
-    return _check_param(where, name, value, example)
-
-
-class Linear(nn.Module):
-    r"""Module of :data:`linear`: :math:`\alpha z` (not :class:`torch.nn.Linear`, the affine layer).
-
-    Args:
-        alpha: the slope. Default: ``1.0``.
-    """
-
-    def __init__(self, alpha: float = 1.0):
-        super().__init__()
-        self.alpha = _number("Linear", "alpha", alpha, 1.0)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return linear(z, alpha=self.alpha)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
-
-
-class Threshold(nn.Module):
-    r"""Module of :data:`threshold`: 1 where :math:`z \ge 0`, else 0 (no useful gradient).
-
-    Not :class:`torch.nn.Threshold`, which replaces values below a threshold.
-    """
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return threshold(z)
-
-
-class Sigmoid(nn.Module):
-    r"""Module of :data:`sigmoid`: :math:`1/(1 + e^{-z})`, backward :math:`\sigma(1 - \sigma)`."""
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return sigmoid(z)
-
-
-class Tanh(nn.Module):
-    r"""Module of :data:`tanh`, backward :math:`1 - \tanh^2`."""
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return tanh(z)
-
-
-class ReLU(nn.Module):
-    r"""Module of :data:`relu`: :math:`\max(0, z)`, backward 1 for :math:`z > 0`, else 0."""
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return relu(z)
-
-
-class Softplus(nn.Module):
-    r"""Module of :data:`softplus`: :math:`\ln(1 + e^z)`, backward :math:`\sigma(z)`."""
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return softplus(z)
-
-
-class LeakyReLU(nn.Module):
-    r"""Module of :data:`leaky_relu`: :math:`z` for :math:`z > 0`, :math:`\alpha z` for :math:`z \le 0`.
-
-    Args:
-        alpha: the fixed slope for :math:`z \le 0` (PyTorch's ``negative_slope``). Default: ``0.01``.
-    """
-
-    def __init__(self, alpha: float = 0.01):
-        super().__init__()
-        self.alpha = _number("LeakyReLU", "alpha", alpha, 0.01)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return leaky_relu(z, alpha=self.alpha)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
-
-
-class PReLU(nn.Module):
-    r"""Module of :data:`prelu`: a leaky ReLU whose slope :math:`\alpha` is a learnt parameter.
-
-    As :class:`torch.nn.PReLU` (same arguments, same parameter name ``weight``, so state dicts load
-    either way): one slope shared by all inputs, or one per channel (dimension 1 of the input).
-    Its gradient is the analytic :math:`\partial R/\partial\alpha = z` for :math:`z \le 0`, else 0.
-
-    Args:
-        num_parameters: 1 (one shared slope) or the number of channels. Default: ``1``.
-        init: the initial slope. Default: ``0.25``.
-
-    Attributes:
-        weight: the slopes :math:`\alpha`, a parameter of shape ``(num_parameters,)``.
-    """
-
-    def __init__(self, num_parameters: int = 1, init: float = 0.25):
-        super().__init__()
-        if isinstance(num_parameters, bool) or not isinstance(num_parameters, numbers.Integral) or num_parameters < 1:
-            raise ValueError(f"PReLU: argument 'num_parameters' got {num_parameters!r}, expected a positive "
-                             f"integer (1 for one shared slope, or the number of channels)")
-        self.num_parameters = int(num_parameters)
-        self.init = _number("PReLU", "init", init, 0.25)
-        self.weight = nn.Parameter(torch.full((self.num_parameters,), self.init))
-
-    @property
-    def alpha(self) -> nn.Parameter:
-        """The lecture's name for the slopes: the same parameter as :attr:`weight`."""
-        return self.weight
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return prelu(z, alpha=self.weight)
-
-    def extra_repr(self) -> str:
-        return f"num_parameters={self.num_parameters}, init={self.init}"
-
-
-class ELU(nn.Module):
-    r"""Module of :data:`elu`: :math:`z` for :math:`z \ge 0`, :math:`\alpha(e^z - 1)` below.
-
-    Args:
-        alpha: ELU saturates to :math:`-\alpha` for very negative :math:`z`. Default: ``1.0``.
-    """
-
-    def __init__(self, alpha: float = 1.0):
-        super().__init__()
-        self.alpha = _number("ELU", "alpha", alpha, 1.0)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return elu(z, alpha=self.alpha)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
-
-
-class SELU(nn.Module):
-    r"""Module of :data:`selu`: :math:`\lambda\,\mathrm{ELU}_\alpha(z)` with the fixed SELU constants."""
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return selu(z)
-
-    def extra_repr(self) -> str:
-        return f"alpha={SELU_ALPHA}, lambda={SELU_LAMBDA}"
-
-
-class Swish(nn.Module):
-    r"""Module of :data:`swish`: :math:`z\,\sigma(\beta z)`, with :math:`\beta` fixed or learnt.
-
-    Args:
-        beta: the (initial) value of :math:`\beta`. Default: ``1.0`` (the SiLU).
-        learnable: if True, :math:`\beta` is an :class:`torch.nn.Parameter` trained with
-            :math:`\partial S/\partial\beta = z^2\sigma(\beta z)(1 - \sigma(\beta z))`. Default: ``False``.
-    """
-
-    def __init__(self, beta: float = 1.0, learnable: bool = False):
-        super().__init__()
-        beta = _number("Swish", "beta", beta, 1.0)
-        if not isinstance(learnable, (bool, np.bool_)):
-            raise TypeError(f"Swish: argument 'learnable' got {describe(learnable)}, expected True or False")
-        self.learnable = bool(learnable)
-        self.beta = nn.Parameter(torch.tensor(beta)) if self.learnable else beta
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return swish(z, beta=self.beta)
-
-    def extra_repr(self) -> str:
-        beta = self.beta.detach().item() if self.learnable else self.beta
-        return f"beta={beta}, learnable={self.learnable}"
-
-
-class Mish(nn.Module):
-    r"""Module of :data:`mish`: :math:`z\tanh(\mathrm{softplus}(z))`, backward :math:`e^z\omega/\delta^2`."""
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return mish(z)
-
-
-_MODULE_DOC_END = """
-
-    Shape:
-        - Input: :math:`(*)`, any shape.
-        - Output: :math:`(*)`, the same shape, dtype and device.
-
-    Examples::
-
-        >>> import torch
-        >>> from nbcourse.activations import {module}
-        >>> {module}()(torch.randn(2, 3)).shape
-        torch.Size([2, 3])
-
-    The formula, its derivative and the conventions at the kink: ``help(nbcourse.activations.{name})``.
-"""
-
-for _activation, _function, _module in (
-    (linear, LinearFunction, Linear), (threshold, ThresholdFunction, Threshold),
-    (sigmoid, SigmoidFunction, Sigmoid), (tanh, TanhFunction, Tanh), (relu, ReLUFunction, ReLU),
-    (softplus, SoftplusFunction, Softplus), (leaky_relu, LeakyReLUFunction, LeakyReLU),
-    (prelu, PReLUFunction, PReLU), (elu, ELUFunction, ELU), (selu, SELUFunction, SELU),
-    (swish, SwishFunction, Swish), (mish, MishFunction, Mish),
-):
-    _activation.function, _activation.module = _function, _module
-    _module.activation = _activation
-    # every module's help ends with its shapes, an example and where the formulas are
-    _module.__doc__ = _module.__doc__.rstrip() + _MODULE_DOC_END.format(module=_module.__name__,
-                                                                      name=_activation.name)
-    # inspect.signature(mish) shows the hyper-parameters with their defaults
-    _activation.__signature__ = inspect.Signature(
-        [inspect.Parameter("z", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
-           for n, d in _activation.params.items()]
-    )
-del _activation, _function, _module
+        r = 2.0 / delta  # 2/δ = 1 - t, without cancellation
+        sech2 = (2.0 - r).mul_(r)  # 1 - t² = r(2 - r)
+        return (torch.sigmoid(zc) * zc).mul_(sech2).add_(t)  # t + z σ(z) (1 - t²)
+
+
+# the modules and autograd Functions under their own names: A.Swish, A.SwishFunction, ...
+for _a in ACTIVATIONS.values():
+    globals()[_a.module.__name__] = _a.module
+    globals()[_a.function.__name__] = _a.function
+del _a
+
+# doctest finds the examples of each declaration here (they are instances, not functions)
+__test__ = {name: type(a) for name, a in ACTIVATIONS.items()}
+
+__all__ = [
+    "Activation", "ACTIVATIONS", "get", "activation", "SELU_ALPHA", "SELU_LAMBDA",
+    *ACTIVATIONS,
+    *(a.module.__name__ for a in ACTIVATIONS.values()),
+    *(a.function.__name__ for a in ACTIVATIONS.values()),
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1185,14 +1144,17 @@ def get(name_or_module: str | Activation | nn.Module | type[nn.Module] | Callabl
     if isinstance(target, str):
         target = _lookup(target)
     if isinstance(target, Activation):
-        if target is prelu and "alpha" in params:
+        if issubclass(target.module, _PerChannelModule) and set(params) & set(target.params):
+            (alias,) = set(params) & set(target.params)
             if "init" in params:
-                raise TypeError("get: 'prelu' got both 'alpha' and 'init'; give the initial slope once")
-            params["init"] = params.pop("alpha")
+                raise TypeError(f"get: {target.name!r} got both {alias!r} and 'init'; give the initial slope once")
+            params["init"] = params.pop(alias)
         target = target.module
     if isinstance(target, type) and issubclass(target, nn.Module):
-        # a module class without its own __init__ (ReLU) takes no arguments
-        accepted = {} if target.__init__ is nn.Module.__init__ else inspect.signature(target.__init__).parameters
+        try:
+            accepted = inspect.signature(target).parameters
+        except (TypeError, ValueError):
+            accepted = {}
         takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
         unknown = [k for k in params if k not in accepted or k == "self"]
         if unknown and not takes_any:

@@ -119,6 +119,10 @@ class Diagnosis:
         advice: what usually helps in this case.
         epochs: the number of epochs read.
         numbers: the measurements the rules used (levels, gap, noise, rise, ...), by name.
+        train_curve: which training curve was read: ``"train_eval_loss"`` (measured at the end of each
+            epoch, like the validation loss) when the history has it, else ``"train_loss"`` (the mean over
+            the epoch's batches, which :func:`diagnose` shifts by half an epoch before comparing it with
+            the validation loss).
     """
 
     kind: str
@@ -126,6 +130,7 @@ class Diagnosis:
     advice: str = ""
     epochs: int = 0
     numbers: Mapping[str, float] = field(default_factory=dict, repr=False, compare=False)
+    train_curve: str = field(default="train_loss", compare=False)
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.reason}"
@@ -204,6 +209,23 @@ def _last_drop(c: np.ndarray, w: int) -> tuple[float, float]:
     return drop, (w - 1) / math.sqrt(float((x * x).sum()))
 
 
+def _end_of_epoch(c: np.ndarray) -> np.ndarray:
+    """The training loss at the end of each epoch, estimated from the epoch means.
+
+    The mean over epoch k's batches is measured while the model improves: it is about the loss half-way
+    through the epoch.  The loss at the end of epoch k lies between the means of epochs k and k + 1; we take
+    their geometric mean (losses fall roughly exponentially), and for the last epoch extrapolate half an
+    epoch on the same log-linear trend.  A curve that does not fall is left as it is.
+    """
+    if c.size < 2 or np.any(c <= 0):
+        return c.copy()
+    logc = np.log(c)
+    end = np.empty_like(logc)
+    end[:-1] = 0.5 * (logc[:-1] + logc[1:])
+    end[-1] = logc[-1] + 0.5 * min(logc[-1] - logc[-2], 0.0)    # only extrapolate a fall
+    return np.minimum(np.exp(end), c)
+
+
 def _fmt(x: float) -> str:
     """A loss value for a sentence: 3 significant digits, no scientific notation above 1e-3."""
     if x != 0 and abs(x) < 1e-3:
@@ -217,6 +239,18 @@ def _pct(x: float) -> str:
 
 # ----------------------------------------------------------------------------- the rules
 
+def _has(history: Any, key: str) -> bool:
+    """Whether ``history[key]`` is a complete curve: present, numeric and finite at every epoch (a run
+    continued without ``eval_train=True`` leaves NaN in the epochs it did not measure)."""
+    try:
+        if key not in history.keys():
+            return False
+        values = np.asarray([float(x) for x in history[key]], dtype=np.float64)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return False
+    return values.size > 0 and bool(np.all(np.isfinite(values)))
+
+
 def diagnose(history: Mapping[str, Any]) -> Diagnosis:
     r"""Read a run's learning curves and name what they show.
 
@@ -225,6 +259,16 @@ def diagnose(history: Mapping[str, Any]) -> Diagnosis:
     holds wins). All thresholds are in :data:`THRESHOLDS`; every loss is measured against the
     *starting loss* :math:`S = \max(t_1, v_1)`, the height of the plot, so the rules do not depend
     on the loss's units.
+
+    Which training curve: the validation loss is measured at the end of each epoch.  When the history
+    has ``"train_eval_loss"`` (``Trainer.fit(..., eval_train=True)``: the training loss measured the same
+    way, at the end of the epoch) it is read as :math:`t`.  Otherwise :math:`t` is ``"train_loss"``, the
+    mean over the epoch's batches, measured while the model improved, so roughly the loss half-way through
+    the epoch: it sits above the end-of-epoch loss while the loss falls, which is why the validation loss
+    can sit *below* it early in training without anything being wrong.  For the comparisons with the
+    validation loss (final levels, gap, "below") the epoch means are therefore shifted to the end of the
+    epoch first, :math:`\tilde t_k = \sqrt{t_k t_{k+1}}` (and half an epoch of the log-linear trend
+    for the last one); shapes and noise are read on :math:`t` itself.
 
     Measurements (with :math:`w = \max(3, \lceil n/4 \rceil)` the last quarter of the epochs):
 
@@ -255,8 +299,9 @@ def diagnose(history: Mapping[str, Any]) -> Diagnosis:
     7. ``"good-fit"``: none of the above: both fell and levelled off, low, with a small gap.
 
     Args:
-        history: a :class:`nbcourse.train.History`, or any mapping whose ``"train_loss"`` and
-            ``"val_loss"`` are sequences (lists, arrays, tensors) with one loss per epoch.
+        history: a :class:`nbcourse.train.History`, or any mapping whose ``"train_loss"`` (or
+            ``"train_eval_loss"``) and ``"val_loss"`` are sequences (lists, arrays, tensors) with one loss
+            per epoch.
 
     Returns:
         Diagnosis: ``.kind`` (see above), ``.reason`` (one sentence with numbers from the
@@ -280,15 +325,16 @@ def diagnose(history: Mapping[str, Any]) -> Diagnosis:
         >>> nbcourse.diagnose({"train_loss": [2.3, 1.0], "val_loss": [2.3, 1.1]}).kind
         'too-few-epochs'
     """
-    t = _curve(history, "train_loss")
+    train_curve = "train_eval_loss" if _has(history, "train_eval_loss") else "train_loss"
+    t = _curve(history, train_curve)
     v = _curve(history, "val_loss")
     if t.size == 0 or v.size == 0:
-        empty = "train_loss" if t.size == 0 else "val_loss"
+        empty = train_curve if t.size == 0 else "val_loss"
         hint = " (pass val_data to Trainer.fit to record it)" if empty == "val_loss" else ""
         raise ValueError(f"diagnose: history['{empty}'] is empty{hint}; expected one loss per epoch")
     if t.size != v.size:
         raise ValueError(
-            f"diagnose: history['train_loss'] has {t.size} epochs but history['val_loss'] has "
+            f"diagnose: history['{train_curve}'] has {t.size} epochs but history['val_loss'] has "
             f"{v.size}; expected one value of each per epoch (validate after every epoch, or pass "
             f"the matching epochs only)")
     n = int(t.size)
@@ -297,19 +343,23 @@ def diagnose(history: Mapping[str, Any]) -> Diagnosis:
             "too-few-epochs",
             f"Only {n} epoch{'s' if n != 1 else ''} recorded: at least {MIN_EPOCHS} are needed to "
             f"tell a trend from noise, so train longer before reading the curves.",
-            _ADVICE["too-few-epochs"], n, {"epochs": float(n)})
+            _ADVICE["too-few-epochs"], n, {"epochs": float(n)}, train_curve)
 
     th = THRESHOLDS
+    # The validation loss is measured at the end of each epoch. "train_eval_loss" is too; the epoch mean
+    # "train_loss" is not (it is about the loss half-way through the epoch, higher while the model is still
+    # improving), so for every comparison with the validation loss we use its end-of-epoch estimate.
+    t_at_end = t if train_curve == "train_eval_loss" else _end_of_epoch(t)
     S = max(float(t[0]), float(v[0]), 1e-12)
     w = max(3, math.ceil(n / 4))
-    t_end, v_end = float(np.median(t[-w:])), float(np.median(v[-w:]))
+    t_end, v_end = float(np.median(t_at_end[-w:])), float(np.median(v[-w:]))
     sig_t, sig_v = _noise(t), _noise(v)
     gap = v_end - t_end
     numbers = {"epochs": float(n), "start": S, "train_end": t_end, "val_end": v_end, "gap": gap,
                "train_noise": sig_t, "val_noise": sig_v}
 
     def result(kind: str, reason: str) -> Diagnosis:
-        return Diagnosis(kind, reason, _ADVICE[kind], n, numbers)
+        return Diagnosis(kind, reason, _ADVICE[kind], n, numbers, train_curve)
 
     # 2. val-too-small: noisy, or well below the training loss
     if (sig_v >= th["noise_vs_train"] * sig_t and sig_v >= th["noise_vs_level"] * v_end
@@ -321,7 +371,7 @@ def diagnose(history: Mapping[str, Any]) -> Diagnosis:
             f"({_pct(sig_v / max(v_end, 1e-12))} of its level {_fmt(v_end)}), {times} more than "
             f"the training loss does, so the validation set is too small to measure the model "
             f"reliably."))
-    half = v[n // 2:] < t[n // 2:]
+    half = v[n // 2:] < t_at_end[n // 2:]
     if v_end <= (1 - th["below_train"]) * t_end and half.mean() >= th["below_share"]:
         return result("val-too-small", (
             f"The validation loss ends at {_fmt(v_end)}, {_pct(1 - v_end / t_end)} below the "
@@ -437,20 +487,23 @@ def example_curves(kind: str, *, epochs: int = 60, noise: float = 0.01, seed: in
 
 
 #: The letters of :func:`quiz_curves` and the case behind each.
+#: Eight curves: every case once, two of them twice (so that the answer is not a permutation of six names
+#: and cannot be completed by elimination).
 _QUIZ = {"A": "overfit", "B": "good-fit", "C": "val-too-small", "D": "underfit-capacity",
-         "E": "train-too-small", "F": "underfit-undertrained"}
+         "E": "train-too-small", "F": "underfit-undertrained", "G": "overfit", "H": "underfit-capacity"}
 
 
 def quiz_curves() -> dict[str, dict[str, list[float]]]:
-    """Six runs' learning curves, labelled ``"A"`` to ``"F"``, one of each case, for the exercise
-    *name the curves* (``gradient-descent/name-the-curves``).
+    """Eight runs' learning curves, labelled ``"A"`` to ``"H"``: every case at least once, two of them twice,
+    for the exercise *name the curves* (``gradient-descent/name-the-curves``).
 
     Example::
 
         >>> sorted(quiz_curves())
-        ['A', 'B', 'C', 'D', 'E', 'F']
+        ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H']
     """
-    return {letter: example_curves(kind, epochs=50, noise=0.015, seed=10 + i)
+    epochs = {"G": 30, "H": 80}                  # the repeated cases at another length: not copies of A and D
+    return {letter: example_curves(kind, epochs=epochs.get(letter, 50), noise=0.015, seed=10 + i)
             for i, (letter, kind) in enumerate(_QUIZ.items())}
 
 

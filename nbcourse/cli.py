@@ -3,7 +3,8 @@
 ::
 
     nbcourse release book/activations/at-a-glance.ipynb --out release/
-    nbcourse grade submissions/*.ipynb --out grades.csv --jobs 4 --timeout 60 [--tests private/]
+    nbcourse grade submissions/ --released release/at-a-glance.ipynb --out grades.csv --jobs 4 [--tests private/]
+    nbcourse book [--student]
     nbcourse exercises [CHAPTER]
 
 Exit status: 0 when the command did its work (a submission that fails, hangs or is not a
@@ -75,12 +76,29 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--tests", action="append", default=[], metavar="DIR",
                        help="folder of private exercise files (Python files calling nbcourse.exercises.register); "
                             "may be repeated")
+    grade.add_argument("--released", action="append", default=[], metavar="NOTEBOOK",
+                       help="the notebook given to students (or its instructor version): every submission gets a "
+                            "row for each of its exercises, answered or not; may be repeated. Recommended")
     grade.add_argument("--exercises", action="append", default=[], metavar="NAME",
                        help="grade exactly these exercises (names or patterns like 'activations/*') in every "
-                            "submission; may be repeated. Default: what each notebook holds")
+                            "submission; may be repeated. Default: those of --released, else what each notebook holds")
     grade.add_argument("--feedback", metavar="DIR", default=None,
                        help="folder for the feedback files (default: 'feedback' next to the CSV)")
     grade.add_argument("--quiet", action="store_true", help="do not print progress")
+
+    book = sub.add_parser(
+        "book",
+        help="build the online book: the full edition, or with --student the edition without solutions",
+        description="Build the book with jupyter-book (-W -n --keep-going). By default the full edition, "
+                    "solutions folded behind 'Show solution', into _build/html. With --student: the edition "
+                    "students get from 'nbcourse release' (solutions replaced by stubs, no output that shows a "
+                    "solution or a pass), into _build/student/source/_build/html, so the course can be "
+                    "published while it is graded.",
+    )
+    book.add_argument("root", nargs="?", default=".", help="the folder holding _config.yml (default: .)")
+    book.add_argument("--student", action="store_true", help="build the student edition (no solutions)")
+    book.add_argument("--out", default=None, metavar="DIR",
+                      help="with --student: where to put the edition (default ROOT/_build/student)")
 
     listing = sub.add_parser("exercises", help="list the registered exercises")
     listing.add_argument("chapter", nargs="?", default=None, help="only this chapter's exercises")
@@ -109,12 +127,17 @@ def _release(args) -> int:
 
 
 def _grade(args) -> int:
-    from nbcourse.exercises._grade import grade, write_csv
+    from nbcourse.exercises._grade import check_writable, grade, write_csv
 
     out = Path(args.out)
     if out.is_dir() or args.out.endswith(("/", "\\")):
         print(f"nbcourse grade: --out is the grade sheet, a CSV file, but {args.out!r} is a folder; "
               f"write e.g. --out {str(out / 'grades.csv')!r}", file=sys.stderr)
+        return 2
+    try:  # before any grading: results that cannot be written would be lost
+        check_writable(out, args.feedback)
+    except ValueError as error:
+        print(f"nbcourse {error}", file=sys.stderr)
         return 2
 
     def progress(done, total, report):
@@ -124,7 +147,7 @@ def _grade(args) -> int:
 
     try:
         reports = grade(args.submissions, jobs=args.jobs, timeout=args.timeout, tests=args.tests,
-                        exercises=args.exercises or None, progress=progress)
+                        exercises=args.exercises or None, released=args.released or None, progress=progress)
     except ValueError as error:
         print(f"nbcourse {error}", file=sys.stderr)
         return 2
@@ -132,6 +155,25 @@ def _grade(args) -> int:
     if not args.quiet:
         print(f"wrote {args.out} ({sum(len(r.rows()) for r in reports)} rows) and {len(feedback)} feedback files "
               f"in {Path(feedback[0]).parent if feedback else '-'}", file=sys.stderr)
+    return 0
+
+
+def _book(args) -> int:
+    import subprocess
+
+    if not Path(args.root, "_config.yml").is_file():
+        print(f"nbcourse book: {args.root!r} has no _config.yml; run it from the course's root", file=sys.stderr)
+        return 2
+    if not args.student:
+        return subprocess.call(["jupyter-book", "build", "-W", "-n", "--keep-going", args.root])
+    from nbcourse.exercises._student_book import build_student_book
+
+    try:
+        html = build_student_book(args.root, out=args.out, progress=lambda line: print(line, file=sys.stderr))
+    except (FileNotFoundError, RuntimeError) as error:
+        print(f"nbcourse {error}", file=sys.stderr)
+        return 1
+    print(f"the student edition is in {html} (open index.html)")
     return 0
 
 
@@ -161,7 +203,7 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    return {"release": _release, "grade": _grade, "exercises": _list}[args.command](args)
+    return {"release": _release, "grade": _grade, "book": _book, "exercises": _list}[args.command](args)
 
 
 if __name__ == "__main__":

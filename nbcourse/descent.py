@@ -50,7 +50,17 @@ from nbcourse._arrays import describe
 __all__ = [
     "Trajectory", "descend", "annealed_lr", "growing_batch_size",
     "LineCost", "minibatch_descent",
+    "EXAMPLE_LEARNING_RATES", "EXAMPLE_BATCH_SIZES", "EXAMPLE_STARTS", "EXAMPLE_DOMAIN", "EXAMPLE_TRUTH",
 ]
+
+#: The interactive example's choices: learning rates and batch sizes by name (``"m"``: every sample).
+EXAMPLE_LEARNING_RATES: dict[str, float] = {"small": 0.05, "medium": 0.3, "large": 1.2}
+EXAMPLE_BATCH_SIZES: tuple[int | str, ...] = (1, 24, "m")
+#: Starting points offered for (w, b) where the red dot cannot be dragged (the book).
+EXAMPLE_STARTS: tuple[tuple[float, float], ...] = ((-1.5, 2.0), (3.5, 2.0), (4.2, -3.0))
+#: The region of the (w, b) plane the example draws.
+EXAMPLE_DOMAIN: tuple[tuple[float, float], tuple[float, float]] = ((-2.0, 5.0), (-3.5, 2.5))
+EXAMPLE_TRUTH: tuple[float, float] = (1.5, -0.5)    # make_line's default slope and intercept
 
 #: Parameters whose norm grows beyond this have diverged; their path ends there (filled with NaN).
 DIVERGED = 1e6
@@ -418,9 +428,21 @@ def minibatch_descent(
     .. math::
         \mathbf{w}_{t+1} = \mathbf{w}_t - \alpha_t\, \frac{1}{S_t} \sum_{i \in B_t} \nabla L^{(i)}(\mathbf{w}_t)
 
-    The mini-batches :math:`B_t` are consecutive slices of a stream made of one random permutation of the
-    samples after another, so every sample is seen once per epoch and the order is reshuffled each epoch.
-    ``batch_size=1`` is stochastic (online) learning, ``batch_size=None`` (or ``cost.m``) batch learning.
+    How the mini-batches :math:`B_t` are drawn, the way a shuffling data loader draws them: each epoch
+    starts with a fresh random permutation of the :math:`m` samples, and the epoch's batches are consecutive
+    slices of it.  A batch never straddles two epochs: when fewer than :math:`S_t` samples of the epoch are
+    left, the last batch holds just those (like ``torch.utils.data.DataLoader(..., drop_last=False)``).  So
+
+    - every batch size sees every sample exactly once per epoch;
+    - ``batch_size=1`` is stochastic (online) learning, one sample per step, reshuffled every epoch;
+    - ``batch_size=None`` or ``cost.m`` is batch learning: each epoch is one batch holding every sample,
+      and the run takes exactly the steps of batch gradient descent (:func:`descend` on ``cost``), whatever
+      the seed;
+    - with a growing batch size (:func:`growing_batch_size`) the batches grow inside the epoch, and once
+      :math:`S_t \ge m` every step is a batch step.
+
+    The gradient of a batch that holds every sample is computed over the samples in their stored order, so
+    that a batch step equals ``cost.grad(w)`` to the last bit.
 
     Args:
         cost: the problem, a :class:`LineCost`.
@@ -472,7 +494,7 @@ def minibatch_descent(
         budget = None
     rng = np.random.default_rng(seed)
 
-    stream = np.empty(0, dtype=np.int64)
+    epoch_order = np.empty(0, dtype=np.int64)   # the samples of the current epoch not yet used
     params, rates, sizes, seen = [w.copy()], [], [], [0]
     diverged = False
     t = 0
@@ -480,9 +502,14 @@ def minibatch_descent(
         S = int(size_at(t))
         if not 1 <= S <= m:
             raise ValueError(f"{where}: the batch size at step {t} is {S}, expected 1 <= S <= {m}")
-        while len(stream) < S:                   # one more shuffled epoch
-            stream = np.concatenate([stream, rng.permutation(m)])
-        batch, stream = stream[:S], stream[S:]
+        if len(epoch_order) == 0:                # a new epoch: a fresh permutation
+            epoch_order = rng.permutation(m)
+        if S >= len(epoch_order) == m:           # the whole epoch in one batch: the batch gradient
+            batch, epoch_order = None, epoch_order[:0]
+            S = m
+        else:                                    # the next slice; the epoch's last batch may be smaller
+            batch, epoch_order = epoch_order[:S], epoch_order[S:]
+            S = len(batch)
         alpha = float(lr_at(t))
         with np.errstate(over="ignore", invalid="ignore"):
             w = w - alpha * cost.grad(w, index=batch)

@@ -20,14 +20,27 @@ Conventions, the same for every loss (they follow ``torch.nn.functional``):
 - The output functions take an upstream gradient instead: ``softmax.grad(z, grad_output)`` is the
   vector-Jacobian product :math:`g^\top \partial S / \partial z`; ``softmax.jacobian(z)`` is the
   full Jacobian :math:`S_i(\delta_{ij} - S_j)`.
-- Training uses the analytic derivative: when an input requires grad, the loss runs inside a
-  ``torch.autograd.Function`` whose ``backward`` evaluates the same formula as ``NAME.grad`` (a
-  weight that itself requires grad makes autograd differentiate the formula instead, so no gradient
-  is lost). ``triplet`` is the exception: autograd differentiates it.
-- ``nn.Module`` wrappers (``MSELoss``, ``CrossEntropyLoss``, ...) are one line over the function.
-- A numpy array or Python number in gives a numpy array or float out.
+- Training uses the analytic derivative: the loss runs inside a ``torch.autograd.Function``
+  (``NAME.function``) whose ``backward`` evaluates the same formula as ``NAME.grad`` (a weight that
+  itself requires grad makes autograd differentiate the formula instead, so no gradient is lost).
+  ``triplet`` is the exception: autograd differentiates it.
+- Second derivatives are exact: the backward formula is made of differentiable torch operations,
+  so ``create_graph=True``, gradient penalties, Hessian-vector products, ``gradgradcheck`` and
+  ``torch.func`` (``grad``, ``vmap``, ``jacrev``, ``jacfwd``, ``hessian``) work as with torch's losses.
+- Each loss is one declaration (``@loss(...)`` over a class with ``prepare``, ``terms`` and ``vjp``;
+  parameters and defaults stated once). The function's signature, ``.grad``, the Function and the
+  ``nn.Module`` (``MSELoss``, ``CrossEntropyLoss``, ...; ``forward`` is one line over the function)
+  are derived from it by :mod:`nbcourse._declare`, the mechanism the activations share. Each module
+  class says which targets it takes (``CrossEntropyLoss.targets == ("classes", "probabilities")``,
+  drawn from :data:`TARGET_KINDS`) and, where the loss has one, its ``ignore_index``.
+- A numpy array (0-d included) or Python number in gives a numpy array or float out; strings are
+  refused, never parsed.
+- Half precision: float16 and bfloat16 are computed in float32 and rounded once (the result keeps
+  the input's dtype); under ``torch.autocast`` the loss is float32, as torch's losses are.
 - Elementwise losses never broadcast: ``input`` and ``target`` must have the same shape.
-- Empty input is allowed, as in torch: ``"mean"`` of nothing is nan, ``"sum"`` is 0.
+- Edge cases follow torch: on empty input ``"mean"`` is nan, ``"sum"`` is 0 and the gradient is
+  empty; a batch whose targets are all ``ignore_index`` has the loss nan (``"mean"``, 0/0) or 0 and a
+  zero gradient, with or without ``label_smoothing``; softmax of an empty tensor is empty.
 - Bad input raises ``ValueError`` or ``TypeError`` naming the function, the argument, what it got
   and what was expected.
 
@@ -46,30 +59,28 @@ Examples::
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
-from typing import Any, Callable, NamedTuple
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple
 
 import torch
 from torch import nn
 
 from nbcourse._arrays import describe, from_tensor, to_tensor
-
-__all__ = [
-    # output functions
-    "softmax", "log_softmax", "naive_softmax",
-    # losses
-    "mse", "mae", "huber", "log_cosh", "bce", "bce_with_logits", "cross_entropy", "nll",
-    "contrastive", "triplet",
-    # modules
-    "Softmax", "LogSoftmax", "MSELoss", "MAELoss", "L1Loss", "HuberLoss", "LogCoshLoss", "BCELoss",
-    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "ContrastiveLoss", "TripletLoss",
-    "TripletMarginLoss",
-    # registries
-    "LOSSES", "OUTPUTS", "REDUCTIONS",
-]
+from nbcourse._declare import HALF, Declared, analytic_function, autocast_off, autocast_on, compute_dtype, instance_of
 
 REDUCTIONS = ("mean", "sum", "none")
+
+#: The kinds of target a loss takes (each loss module's ``targets`` is drawn from these): class
+#: indices (int64, may hold ``ignore_index``), same-shape probabilities in [0, 1], same-shape real
+#: values, metric-learning pairs and triplets.
+TARGET_KINDS = ("classes", "probabilities", "values", "pairs", "triplets")
+
+LOSSES: dict[str, "Loss"] = {}
+"""Every loss by name, in the lecture's order (filled by the declarations): ``LOSSES["mse"] is mse``;
+each has ``.grad``, ``.name``, ``.module``, ``.function`` and ``.targets``."""
 
 
 # ==================================================================================================
@@ -150,8 +161,19 @@ def _elementwise_pair(where: str, input: Any, target: Any) -> tuple[torch.Tensor
     return x, y, kind
 
 
+def _inspectable(t: torch.Tensor) -> bool:
+    """Whether the values of ``t`` can be read for a check: not under ``torch.func.vmap``, where a
+    tensor holds a whole batch of values and ``.item()`` is impossible (the checks then run on the
+    unbatched call, when the user makes one)."""
+    try:
+        t.reshape(-1)[:1].sum().item()
+    except RuntimeError:
+        return False
+    return True
+
+
 def _check_probabilities(where: str, name: str, p: torch.Tensor, hint: str) -> None:
-    if p.numel() == 0:
+    if p.numel() == 0 or not _inspectable(p):
         return
     low, high = (v.item() for v in torch.aminmax(p.detach()))
     if not (low >= 0 and high <= 1):  # also False when p holds nan
@@ -191,10 +213,11 @@ def _check_dim(where: str, dim: Any, x: torch.Tensor) -> int:
 
 
 # ==================================================================================================
-# Reduction, and the autograd Function that trains with the analytic derivative
+# The declaration: one block per loss, from which the function, .grad, the autograd Function and
+# the nn.Module are derived (nbcourse._declare, the mechanism the activations share)
 # ==================================================================================================
 #
-# Every loss below is written as two functions:
+# A loss is declared as a class holding its docstring and two formulas:
 #
 #   terms(input, target, **options) -> (terms, normalizer, cache)
 #       the loss before reduction (shape of the "none" output), the number a "mean" divides by
@@ -204,18 +227,66 @@ def _check_dim(where: str, dim: Any, x: torch.Tensor) -> int:
 #       the chain rule  dL/dinput = dL/dterm * dterm/dinput  written from the formula, where
 #       upstream = dL/dterm is 1/normalizer ("mean"), 1 ("sum") or grad_output ("none"), and
 #       cache is the tuple above, or None: then vjp recomputes what it needs from the inputs.
+#
+# and a prepare(where, *inputs, **options) that checks the inputs and returns the tensors, the kind
+# of the first input (tensor, numpy, number) and the options the formulas take. The parameters and
+# their defaults are stated once, in @loss(inputs=..., options=...). A loss without vjp (triplet)
+# is differentiated by autograd.
 
 
 # Speed: on a million entries the time goes into passes over memory and into allocating fresh
 # 4 MB buffers, so some steps below update a temporary in place (exp_, sub_, mul_, ...). Each one
 # is chosen so that autograd never needs the overwritten value: the derivative code itself stays
-# differentiable (double backward is tested with gradgradcheck).
+# differentiable (double backward is tested with gradgradcheck over the whole registry).
 
 
-class _Formula(NamedTuple):
-    name: str
-    terms: Callable
-    vjp: Callable
+class Option(NamedTuple):
+    """A loss's parameter after its inputs: the default, how it is checked, whether it is a tensor."""
+
+    default: Any
+    check: Callable | None = None  # check(value, name=..., where=...) -> the value to use
+    tensor: bool = False  # a weight tensor (or None): a module keeps it as a buffer
+
+
+def _positive(value, *, name, where):
+    return _check_number(value, name=name, where=where, minimum=0, strict=True)
+
+
+def _non_negative(value, *, name, where):
+    return _check_number(value, name=name, where=where, minimum=0)
+
+
+def _fraction(value, *, name, where):
+    return _check_number(value, name=name, where=where, minimum=0, maximum=1)
+
+
+def _finite(value, *, name, where):
+    return _check_number(value, name=name, where=where)
+
+
+def _integer(value, *, name, where):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be an integer, got {describe(value)}")
+    return int(value)
+
+
+def _boolean(value, *, name, where):
+    if not isinstance(value, bool):
+        raise TypeError(f"{where}: {name} must be True or False, got {describe(value)}")
+    return value
+
+
+def _in_place(fresh: torch.Tensor, op: str, *args) -> torch.Tensor:
+    """``fresh.op_(*args)``, or ``torch.op(fresh, *args)`` where in place is impossible.
+
+    Speed: writing into a fresh temporary is about twice as fast as filling a new tensor. Under
+    ``torch.func.vmap`` the upstream gradient may be batched where ``fresh`` is not, and torch then
+    refuses the in-place form (before changing anything); the result is the same either way.
+    """
+    try:
+        return getattr(fresh, op + "_")(*args)
+    except RuntimeError:
+        return getattr(torch, op)(fresh, *args)
 
 
 def _reduce(terms: torch.Tensor, reduction: str, normalizer) -> torch.Tensor:
@@ -229,55 +300,244 @@ def _upstream(grad_output: torch.Tensor | None, reduction: str, normalizer, like
     """dL/dterm: how much each term of the loss weighs in the reduced loss ``L``."""
     if grad_output is None:  # NAME.grad: the derivative of L itself
         grad_output = torch.ones((), dtype=like.dtype, device=like.device)
-    return grad_output / normalizer if reduction == "mean" else grad_output
+    if reduction != "mean":
+        return grad_output
+    if isinstance(normalizer, torch.Tensor):
+        # a batch whose targets are all ignored has a normalizer (sum of weights) of 0: its loss is
+        # nan (0/0, as torch), but every term's weight is 0, so the gradient is 0, as torch's
+        normalizer = torch.where(normalizer == 0, torch.ones_like(normalizer), normalizer)
+    return grad_output / normalizer
 
 
-class _AnalyticLoss(torch.autograd.Function):
-    """Forward: a loss's formula. Backward: the loss's analytic derivative (``NAME.grad``'s code)."""
+class Loss(Declared):
+    """One loss of the lecture: its value (``NAME(...)``), derivative (``NAME.grad(...)``),
+    autograd Function and module. Built from a declaration by :func:`loss`.
 
-    @staticmethod
-    def forward(ctx, formula, reduction, options, input, target):
-        terms, normalizer, cache = formula.terms(input, target, **options)
-        ctx.formula, ctx.reduction, ctx.options, ctx.normalizer = formula, reduction, options, normalizer
-        ctx.save_for_backward(input, target, *cache)
-        return _reduce(terms, reduction, normalizer)
+    Attributes:
+        name: the key in :data:`LOSSES` (``"cross_entropy"``).
+        inputs: the names of the tensor arguments (``("input", "target")``).
+        options: the parameters after the inputs, with their defaults (:class:`Option`).
+        targets: the kinds of target it takes, from ``("classes", "probabilities", "values",
+            "pairs", "triplets")``.
+        function: the :class:`torch.autograd.Function` (None for a loss autograd differentiates).
+        module: the :class:`torch.nn.Module` class.
+    """
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        input, target, *cache = ctx.saved_tensors
+    inputs: tuple = ()
+    options: Mapping[str, Option] = MappingProxyType({})
+    targets: tuple = ()
+
+    # --- the public function ------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        return self._evaluate(self.name, args, kwargs, derivative=False)
+
+    def _evaluate(self, where, args, kwargs, *, derivative):
+        try:
+            bound = self.__signature__.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{where}: {e}; the signature is {self.name}{self.__signature__}") from None
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        reduction = values.pop("reduction")
+        _check_reduction(reduction, self.name)
+        inputs = [values.pop(n) for n in self.inputs]
+        for name, option in self.options.items():
+            if option.check is not None:
+                values[name] = option.check(values[name], name=name, where=where)
+        tensors, kind, options = self._prepare(where, *inputs, **values)
+        x = tensors[0]
+        # precision: float16/bfloat16 are computed in float32; under torch.autocast the loss is
+        # float32, as torch's own losses are (autocast's float32 list)
+        out_dtype = torch.float32 if x.dtype in HALF and autocast_on(x) and not derivative else x.dtype
+        work = compute_dtype(x.dtype)
+        if work != x.dtype:
+            tensors = [t.to(work) if t.is_floating_point() else t for t in tensors]
+            options = {k: v.to(work) if isinstance(v, torch.Tensor) and v.is_floating_point() else v
+                       for k, v in options.items()}
+        with autocast_off(x):
+            if self.vjp is None:  # differentiated by autograd
+                out = self._autograd_value(tensors, reduction, options, derivative)
+            elif derivative:
+                out = self._derivative(tensors, reduction, options)
+            else:
+                out = self._value(tensors, reduction, options)
+        return from_tensor(out.to(out_dtype), kind)
+
+    def _value(self, tensors, reduction, options):
+        """The value; differentiable through the analytic derivative."""
+        recording = torch.is_grad_enabled()
+        weight_needs_grad = any(isinstance(v, torch.Tensor) and v.requires_grad for v in options.values())
+        if recording and not weight_needs_grad:
+            out = self.function.apply(*tensors, reduction, options)
+            return out[0] if isinstance(out, tuple) else out
+        # no gradient wanted: no graph; or a weight (class weight, pos_weight, same) requires grad, which
+        # the analytic backward does not provide: then autograd differentiates the formula itself
+        with torch.set_grad_enabled(recording and weight_needs_grad):
+            terms, normalizer, _ = self.terms(*tensors, **options)
+            return _reduce(terms, reduction, normalizer)
+
+    def _derivative(self, tensors, reduction, options):
+        """d loss / d first input, from the formula, for ``NAME.grad``."""
+        input, target = tensors
+        with torch.no_grad():
+            _, normalizer, cache = self.terms(input, target, **options)
+            upstream = _upstream(None, reduction, normalizer, input)
+            grad_input, _ = self.vjp(input, target, upstream, cache, False, **options)
+        return grad_input
+
+    def _autograd_value(self, tensors, reduction, options, derivative):
+        if not derivative:
+            terms, normalizer, _ = self.terms(*tensors, **options)
+            return _reduce(terms, reduction, normalizer)
+        with torch.enable_grad():
+            first = tensors[0].detach().requires_grad_(True)
+            terms, normalizer, _ = self.terms(first, *(t.detach() for t in tensors[1:]), **options)
+            (grad,) = torch.autograd.grad(_reduce(terms, reduction, normalizer).sum(), first)
+        return grad
+
+    def __repr__(self) -> str:
+        return f"<loss {self.name}{self.__signature__}>"
+
+    # --- the three rules of the autograd Function (see nbcourse._declare.analytic_function) ----
+
+    def _forward_rule(self, input, target, reduction, options):
+        terms, normalizer, cache = self.terms(input, target, **options)
+        normalizer = torch.as_tensor(normalizer, dtype=input.dtype, device=input.device)
+        return _reduce(terms, reduction, normalizer), (normalizer, *cache)
+
+    def _backward_rule(self, args, value, cache, grad_output, needs):
+        input, target, reduction, options = args
+        normalizer, *cache = cache
         if torch.is_grad_enabled():
-            # backward(create_graph=True): the cache was computed without a graph, so recompute it
-            # from the inputs; the derivative is then itself differentiable (double backward).
+            # backward(create_graph=True): the cache was computed without a graph, so the derivative
+            # recomputes it from the inputs; it is then itself differentiable (double backward)
             cache = None
-        upstream = _upstream(grad_output, ctx.reduction, ctx.normalizer, input)
-        grad_input, grad_target = ctx.formula.vjp(
-            input, target, upstream, cache, ctx.needs_input_grad[4], **ctx.options)
-        return None, None, None, grad_input, grad_target
+        upstream = _upstream(grad_output, reduction, normalizer, input)
+        grad_input, grad_target = self.vjp(input, target, upstream, cache, needs[1], **options)
+        return grad_input if needs[0] else None, grad_target, None, None
+
+    def _jvp_rule(self, args, value, tangents):
+        input, target, reduction, options = args
+        terms, normalizer, _ = self.terms(input, target, **options)
+        has_target = len(tangents) > 1 and tangents[1] is not None
+        ones = torch.ones((), dtype=input.dtype, device=input.device)
+        grad_input, grad_target = self.vjp(input, target, ones, None, has_target, **options)
+        dterms = torch.zeros_like(terms)
+        for g, t in ((grad_input, tangents[0]), (grad_target, tangents[1] if has_target else None)):
+            if g is not None and t is not None:
+                d = g * t  # each entry belongs to one term: sum over the rest of that term's entries
+                dterms = dterms + (d if d.shape == terms.shape else d.sum(options.get("class_dim", -1)))
+        return _reduce(dterms, reduction, normalizer)
 
 
-def _loss(formula: _Formula, input: torch.Tensor, target: torch.Tensor, reduction: str, **options):
-    """The value of a loss; differentiable through its analytic derivative."""
-    _check_reduction(reduction, formula.name)
-    recording = torch.is_grad_enabled()
-    weight_needs_grad = any(isinstance(v, torch.Tensor) and v.requires_grad for v in options.values())
-    if recording and (input.requires_grad or target.requires_grad) and not weight_needs_grad:
-        return _AnalyticLoss.apply(formula, reduction, options, input, target)
-    # no gradient wanted: no graph; or a weight (class weight, pos_weight, same) requires grad, which
-    # the analytic backward does not provide: then autograd differentiates the formula itself
-    with torch.set_grad_enabled(recording and weight_needs_grad):
-        terms, normalizer, _ = formula.terms(input, target, **options)
-        return _reduce(terms, reduction, normalizer)
+class _LossModule(nn.Module):
+    """Base of the derived loss modules: stores the options (weights as buffers), ``forward`` is one
+    line over the function."""
+
+    loss: Loss
+    targets: tuple = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        where = type(self).__name__
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{where}: {e}; the signature is {where}{self._signature}") from None
+        bound.apply_defaults()
+        for name, value in bound.arguments.items():
+            option = self.loss.options.get(name)
+            if name == "reduction":
+                _check_reduction(value, where)
+            elif option is not None and option.tensor:
+                _reject_reduction_as_weight(where, name, value)
+                self.register_buffer(name, None if value is None else torch.as_tensor(value))
+                continue
+            elif option is not None and option.check is not None:
+                value = option.check(value, name=name, where=where)
+            setattr(self, name, value)
+
+    def forward(self, *inputs):
+        return self.loss(*inputs, **{name: getattr(self, name) for name in self._signature.parameters})
+
+    def extra_repr(self) -> str:
+        shown = [n for n in self._signature.parameters if n != "reduction" and not self.loss.options[n].tensor]
+        return ", ".join([f"{n}={getattr(self, n)!r}" for n in shown] + [f"reduction={self.reduction!r}"])
 
 
-def _derivative(formula: _Formula, input: torch.Tensor, target: torch.Tensor, reduction: str,
-                **options) -> torch.Tensor:
-    """d loss / d input, from the formula, for ``NAME.grad``."""
-    _check_reduction(reduction, formula.name)
-    with torch.no_grad():
-        _, normalizer, cache = formula.terms(input, target, **options)
-        upstream = _upstream(None, reduction, normalizer, input)
-        grad_input, _ = formula.vjp(input, target, upstream, cache, False, **options)
-    return grad_input
+def _make_module(loss_: Loss, class_name: str) -> type[nn.Module]:
+    P = inspect.Parameter
+    params = [P(n, P.POSITIONAL_OR_KEYWORD if i == 0 or not loss_.keyword_only else P.KEYWORD_ONLY,
+                default=o.default) for i, (n, o) in enumerate(loss_.options.items())]
+    sig = inspect.Signature(params + [P("reduction", P.KEYWORD_ONLY, default="mean")])
+    forward_call = ", ".join(loss_.inputs)
+    args = "".join(f"\n        {n}: as for :func:`{loss_.name}`. Default: ``{o.default!r}``."
+                   for n, o in loss_.options.items())
+    doc = (f"Module over :func:`{loss_.name}`; ``forward({forward_call})``, trained with the analytic "
+           f"``{loss_.name}.grad``{' (autograd differentiates this one)' if loss_.vjp is None else ''}.\n\n"
+           f"    Args:{args}\n        reduction (str): ``\"mean\"`` | ``\"sum\"`` | ``\"none\"``. "
+           f"Default: ``\"mean\"``.\n\n    Attributes:\n        targets: the target kinds it takes: "
+           f"``{loss_.targets!r}``.\n\n    Examples::\n\n{loss_.module_example}\n    The formula, its derivative and the "
+           f"shapes: ``help(nbcourse.losses.{loss_.name})``.\n")
+    namespace = {"__doc__": doc, "__module__": __name__, "__qualname__": class_name, "loss": loss_,
+                 "targets": loss_.targets, "_signature": sig, "__signature__": sig}
+    if "ignore_index" in loss_.options:
+        namespace["ignore_index"] = loss_.options["ignore_index"].default
+    return type(class_name, (_LossModule,), namespace)
+
+
+def loss(*, module: str, targets: tuple[str, ...], inputs: tuple[str, ...] = ("input", "target"),
+         options: Mapping[str, Option] | None = None, keyword_only: bool = False, registry: dict | None = None):
+    """Declare a loss: the decorated class holds its docstring, ``grad_doc``, ``prepare``, ``terms``
+    and (for an analytic derivative) ``vjp``; see the comment above.
+
+    Args:
+        module: the name of the derived :class:`torch.nn.Module` (``"MSELoss"``).
+        targets: the target kinds, from ``("classes", "probabilities", "values", "pairs", "triplets")``.
+        inputs: the names of the tensor arguments.
+        options: the parameters after the inputs and their defaults (:class:`Option`), stated once;
+            ``reduction="mean"`` (keyword-only) follows them for every loss.
+        keyword_only: the options after the first are keyword-only (as torch's ``weight=None, *, ...``).
+        registry: where to register it. Default: :data:`LOSSES`.
+    """
+    options = MappingProxyType(dict(options or {}))
+    unknown = set(targets) - set(TARGET_KINDS)
+    if unknown:
+        raise ValueError(f"loss: unknown target kinds {sorted(unknown)}; expected some of {TARGET_KINDS}")
+
+    def declare(cls: type) -> Loss:
+        body = vars(cls)
+        name = cls.__name__
+        vjp = body.get("vjp")
+        namespace = dict(name=name, inputs=tuple(inputs), options=options, targets=tuple(targets),
+                         keyword_only=keyword_only, _prepare=staticmethod(body["prepare"]),
+                         module_example=body.get("module_example", ""),
+                         terms=staticmethod(body["terms"]), vjp=None if vjp is None else staticmethod(vjp))
+        P = inspect.Parameter
+        params = [P(n, P.POSITIONAL_OR_KEYWORD) for n in inputs]
+        params += [P(n, P.POSITIONAL_OR_KEYWORD if i == 0 or not keyword_only else P.KEYWORD_ONLY,
+                     default=o.default) for i, (n, o) in enumerate(options.items())]
+        sig = inspect.Signature(params + [P("reduction", P.KEYWORD_ONLY, default="mean")])
+        declared = instance_of(cls, Loss, namespace, sig)
+
+        def grad(*args, **kwargs):
+            return declared._evaluate(f"{name}.grad", args, kwargs, derivative=True)
+
+        grad.__name__, grad.__qualname__, grad.__module__ = "grad", f"{name}.grad", __name__
+        grad.__doc__, grad.__signature__ = body.get("grad_doc"), declared.__signature__
+        declared.grad = grad
+        declared.function = None if vjp is None else analytic_function(
+            f"{module}Function",
+            f"Autograd function of :func:`{name}`: forward is the formula, backward (and forward-mode jvp) "
+            f"the analytic derivative ``{name}.grad``, differentiable again.",
+            forward=declared._forward_rule, backward=declared._backward_rule, jvp=declared._jvp_rule,
+            module=__name__)
+        declared.module = _make_module(declared, module)
+        (LOSSES if registry is None else registry)[name] = declared
+        return declared
+
+    return declare
 
 
 def _attach_grad(function: Callable, grad: Callable) -> Callable:
@@ -290,7 +550,7 @@ def _attach_grad(function: Callable, grad: Callable) -> Callable:
 
 
 def _grad_of(function: Callable) -> Callable:
-    """Decorator: ``@_grad_of(mse)`` above a definition makes it ``mse.grad``."""
+    """Decorator: ``@_grad_of(softmax)`` above a definition makes it ``softmax.grad``."""
     return lambda grad: _attach_grad(function, grad)
 
 
@@ -341,45 +601,57 @@ def _log_softmax_vjp(s: torch.Tensor, g: torch.Tensor, dim: int) -> torch.Tensor
     return torch.addcmul(g, s, g.sum(dim, keepdim=True), value=-1)
 
 
-class _Softmax(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, z, dim):
-        s = _softmax(z, dim)
-        ctx.dim = dim
-        ctx.save_for_backward(s)  # an output: double backward stays exact
-        return s
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (s,) = ctx.saved_tensors
-        return _softmax_vjp(s, grad_output, ctx.dim), None
+def _softmax_forward(z, dim):
+    return _softmax(z, dim), ()
 
 
-class _LogSoftmax(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, z, dim):
-        shifted = _shift(z, dim)
-        e = _exp(shifted)
-        total = e.sum(dim, keepdim=True)
-        log_s = shifted.sub_(torch.log(total))
-        ctx.dim = dim
-        ctx.save_for_backward(log_s, e.div_(total))  # keep S too: backward needs no second exp
-        return log_s
+def _softmax_backward(args, s, cache, grad_output, needs):
+    # s is the saved output: the formula stays differentiable, so double backward is exact
+    return _softmax_vjp(s, grad_output, args[1]), None
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        log_s, s = ctx.saved_tensors
-        if torch.is_grad_enabled():  # create_graph=True: S from the output, so it is differentiable
-            s = _exp(log_s)
-        return _log_softmax_vjp(s, grad_output, ctx.dim), None
+
+def _softmax_jvp(args, s, tangents):
+    # the Jacobian S_i (delta_ij - S_j) is symmetric: the jvp is the vjp
+    return _softmax_vjp(s, tangents[0], args[1])
+
+
+def _log_softmax_forward(z, dim):
+    shifted = _shift(z, dim)
+    e = _exp(shifted)
+    total = e.sum(dim, keepdim=True)
+    return shifted.sub_(torch.log(total)), (e.div_(total),)  # keep S too: backward needs no second exp
+
+
+def _log_softmax_backward(args, log_s, cache, grad_output, needs):
+    # create_graph=True: S from the output, so that it is differentiable
+    s = _exp(log_s) if torch.is_grad_enabled() else cache[0]
+    return _log_softmax_vjp(s, grad_output, args[1]), None
+
+
+def _log_softmax_jvp(args, log_s, tangents):
+    # d log S_i = t_i - sum_j S_j t_j
+    t = tangents[0]
+    return t - (_exp(log_s) * t).sum(args[1], keepdim=True)
+
+
+_Softmax = analytic_function("SoftmaxFunction", "Autograd function of :func:`softmax` (analytic vjp and jvp).",
+                             forward=_softmax_forward, backward=_softmax_backward, jvp=_softmax_jvp,
+                             module=__name__)
+_LogSoftmax = analytic_function("LogSoftmaxFunction", "Autograd function of :func:`log_softmax`.",
+                                forward=_log_softmax_forward, backward=_log_softmax_backward,
+                                jvp=_log_softmax_jvp, module=__name__)
 
 
 def _output_function(where: str, function: Callable, plain: Callable, z: Any, dim: Any):
     x, kind = to_tensor(z, name="z", where=where)
     dim = _check_dim(where, dim, x)
-    if torch.is_grad_enabled() and x.requires_grad:
-        return from_tensor(function.apply(x, dim), kind)
-    return from_tensor(plain(x, dim), kind)
+    if x.numel() == 0:  # nothing to normalise (torch gives an empty result too)
+        return from_tensor(x.clone(), kind)
+    work = x.to(compute_dtype(x.dtype))  # float16/bfloat16: computed in float32, rounded once
+    with autocast_off(x):
+        out = function.apply(work, dim) if torch.is_grad_enabled() else plain(work, dim)
+    out = out[0] if isinstance(out, tuple) else out  # log_softmax's Function also returns S (no gradient)
+    return from_tensor(out.to(x.dtype), kind)
 
 
 def _output_grad(where: str, vjp: Callable, z: Any, grad_output: Any, dim: Any):
@@ -387,8 +659,12 @@ def _output_grad(where: str, vjp: Callable, z: Any, grad_output: Any, dim: Any):
     dim = _check_dim(where, dim, x)
     g = _as_like(grad_output, x, where, "grad_output")
     _check_same_shape(where, "grad_output", g, "z", x)
-    x, g = x.detach(), g.detach()
-    return from_tensor(vjp(_softmax(x, dim), g, dim), kind)
+    if x.numel() == 0:
+        return from_tensor(torch.zeros_like(x.detach()), kind)
+    dtype, work = x.dtype, compute_dtype(x.dtype)
+    x, g = x.detach().to(work), g.detach().to(work)
+    return from_tensor(vjp(_softmax(x, dim), g, dim).to(dtype), kind)
+
 
 
 def softmax(z, dim=-1):
@@ -547,7 +823,9 @@ def _jacobian(where: str, z: Any, dim: Any, log: bool):
     if x.dim() == 0:
         raise ValueError(f"{where}: z must have at least one dimension (the classes), got {describe(z)}")
     dim = _check_dim(where, dim, x)
-    s = _softmax(x.detach(), dim).movedim(dim, -1)  # (..., C)
+    if x.shape[dim] == 0:
+        return from_tensor(x.new_zeros(x.movedim(dim, -1).shape + (0,)), kind)
+    s = _softmax(x.detach().to(compute_dtype(x.dtype)), dim).movedim(dim, -1)  # (..., C)
     eye = torch.eye(s.shape[-1], dtype=s.dtype, device=s.device)
     if log:  # d log S_i / d z_j = delta_ij - S_j
         return from_tensor(eye - s.unsqueeze(-2), kind)
@@ -614,20 +892,13 @@ def _residual(input, target, cache):
     return input - target if cache is None else cache[0]
 
 
-def _mse_terms(input, target):
-    r = input - target
-    return r.square(), input.numel(), (r,)
+def _elementwise(where, input, target):
+    x, y, kind = _elementwise_pair(where, input, target)
+    return [x, y], kind, {}
 
 
-def _mse_vjp(input, target, upstream, cache, need_target):
-    grad = _residual(input, target, cache) * (2 * upstream)  # d (r^2) / d input = 2 r
-    return grad, -grad if need_target else None
-
-
-_MSE = _Formula("mse", _mse_terms, _mse_vjp)
-
-
-def mse(input, target, *, reduction="mean"):
+@loss(module="MSELoss", targets=("values",))
+class mse:
     r"""Mean squared error (L2 loss).
 
     .. math::
@@ -654,13 +925,7 @@ def mse(input, target, *, reduction="mean"):
         >>> mse.grad(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
         tensor([ 0., -2.])
     """
-    x, y, kind = _elementwise_pair("mse", input, target)
-    return from_tensor(_loss(_MSE, x, y, reduction), kind)
-
-
-@_grad_of(mse)
-def _mse_grad(input, target, *, reduction="mean"):
-    r"""Derivative of :func:`mse` with respect to ``input``: :math:`2(\hat y - y)/m`
+    grad_doc = r"""Derivative of :func:`mse` with respect to ``input``: :math:`2(\hat y - y)/m`
     (``/m`` only for ``reduction="mean"``).
 
     Examples::
@@ -668,25 +933,26 @@ def _mse_grad(input, target, *, reduction="mean"):
         >>> mse.grad(torch.tensor([3.0]), torch.tensor([1.0]))
         tensor([4.])
     """
-    x, y, kind = _elementwise_pair("mse.grad", input, target)
-    return from_tensor(_derivative(_MSE, x, y, reduction), kind)
+
+    module_example = r"""
+        >>> MSELoss()(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
+        tensor(2.)
+    """
+
+    def prepare(where, input, target):
+        return _elementwise(where, input, target)
+
+    def terms(input, target):
+        r = input - target
+        return r.square(), input.numel(), (r,)
+
+    def vjp(input, target, upstream, cache, need_target):
+        grad = _residual(input, target, cache) * (2 * upstream)  # d (r^2) / d input = 2 r
+        return grad, -grad if need_target else None
 
 
-def _mae_terms(input, target):
-    r = input - target
-    return r.abs(), input.numel(), (r,)
-
-
-def _mae_vjp(input, target, upstream, cache, need_target):
-    # d|r|/dr = sign(r), taken as 0 at r = 0
-    grad = torch.sign(_residual(input, target, cache)).mul_(upstream)
-    return grad, -grad if need_target else None
-
-
-_MAE = _Formula("mae", _mae_terms, _mae_vjp)
-
-
-def mae(input, target, *, reduction="mean"):
+@loss(module="MAELoss", targets=("values",))
+class mae:
     r"""Mean absolute error (L1 loss; torch's ``l1_loss``).
 
     .. math::
@@ -713,13 +979,7 @@ def mae(input, target, *, reduction="mean"):
         >>> mae.grad(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
         tensor([ 0.0000, -0.5000])
     """
-    x, y, kind = _elementwise_pair("mae", input, target)
-    return from_tensor(_loss(_MAE, x, y, reduction), kind)
-
-
-@_grad_of(mae)
-def _mae_grad(input, target, *, reduction="mean"):
-    r"""Derivative of :func:`mae` with respect to ``input``: :math:`\operatorname{sign}(\hat y - y)/m`
+    grad_doc = r"""Derivative of :func:`mae` with respect to ``input``: :math:`\operatorname{sign}(\hat y - y)/m`
     (0 where the residual is 0).
 
     Examples::
@@ -727,29 +987,27 @@ def _mae_grad(input, target, *, reduction="mean"):
         >>> mae.grad(torch.tensor([3.0, 1.0, -2.0]), torch.tensor([1.0, 1.0, 0.0]), reduction="sum")
         tensor([ 1.,  0., -1.])
     """
-    x, y, kind = _elementwise_pair("mae.grad", input, target)
-    return from_tensor(_derivative(_MAE, x, y, reduction), kind)
+
+    module_example = r"""
+        >>> MAELoss()(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
+        tensor(1.)
+    """
+
+    def prepare(where, input, target):
+        return _elementwise(where, input, target)
+
+    def terms(input, target):
+        r = input - target
+        return r.abs(), input.numel(), (r,)
+
+    def vjp(input, target, upstream, cache, need_target):
+        # d|r|/dr = sign(r), taken as 0 at r = 0
+        grad = torch.sign(_residual(input, target, cache)) * upstream
+        return grad, -grad if need_target else None
 
 
-def _huber_terms(input, target, *, delta):
-    # with c = clamp(r, -delta, delta), the derivative, both branches are c (r - c / 2): r^2 / 2
-    # inside, delta (|r| - delta / 2) outside (one formula: torch.where is slow on the CPU)
-    r = input - target
-    c = r.clamp(-delta, delta)
-    return r.sub_(c, alpha=0.5).mul_(c), input.numel(), (c,)
-
-
-def _huber_vjp(input, target, upstream, cache, need_target, *, delta):
-    # r inside (-delta, delta), delta * sign(r) outside: the residual clipped to [-delta, delta]
-    c = (input - target).clamp(-delta, delta) if cache is None else cache[0]
-    grad = c * upstream
-    return grad, -grad if need_target else None
-
-
-_HUBER = _Formula("huber", _huber_terms, _huber_vjp)
-
-
-def huber(input, target, delta=1.0, *, reduction="mean"):
+@loss(module="HuberLoss", targets=("values",), options={"delta": Option(1.0, _positive)})
+class huber:
     r"""Huber loss (smooth MAE): quadratic near zero, linear beyond ``delta``.
 
     .. math::
@@ -782,14 +1040,7 @@ def huber(input, target, delta=1.0, *, reduction="mean"):
         >>> huber.grad(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
         tensor([0.5000, 1.0000])
     """
-    x, y, kind = _elementwise_pair("huber", input, target)
-    delta = _check_number(delta, name="delta", where="huber", minimum=0, strict=True)
-    return from_tensor(_loss(_HUBER, x, y, reduction, delta=delta), kind)
-
-
-@_grad_of(huber)
-def _huber_grad(input, target, delta=1.0, *, reduction="mean"):
-    r"""Derivative of :func:`huber` with respect to ``input``:
+    grad_doc = r"""Derivative of :func:`huber` with respect to ``input``:
     :math:`\operatorname{clamp}(\hat y - y, -\delta, \delta)/m`.
 
     Examples::
@@ -797,30 +1048,35 @@ def _huber_grad(input, target, delta=1.0, *, reduction="mean"):
         >>> huber.grad(torch.tensor([-4.0, 0.2]), torch.zeros(2), delta=2.0, reduction="sum")
         tensor([-2.0000,  0.2000])
     """
-    x, y, kind = _elementwise_pair("huber.grad", input, target)
-    delta = _check_number(delta, name="delta", where="huber.grad", minimum=0, strict=True)
-    return from_tensor(_derivative(_HUBER, x, y, reduction, delta=delta), kind)
+
+    module_example = r"""
+        >>> HuberLoss(delta=2.0)(torch.tensor([3.0]), torch.tensor([0.0]))
+        tensor(4.)
+    """
+
+    def prepare(where, input, target, delta):
+        x, y, kind = _elementwise_pair(where, input, target)
+        return [x, y], kind, {"delta": delta}
+
+    def terms(input, target, *, delta):
+        # with c = clamp(r, -delta, delta), the derivative, both branches are c (r - c / 2): r^2 / 2
+        # inside, delta (|r| - delta / 2) outside (one formula: torch.where is slow on the CPU)
+        r = input - target
+        c = r.clamp(-delta, delta)
+        return r.sub_(c, alpha=0.5).mul_(c), input.numel(), (c,)
+
+    def vjp(input, target, upstream, cache, need_target, *, delta):
+        # r inside (-delta, delta), delta * sign(r) outside: the residual clipped to [-delta, delta]
+        c = (input - target).clamp(-delta, delta) if cache is None else cache[0]
+        grad = c * upstream
+        return grad, -grad if need_target else None
 
 
 _LOG2 = math.log(2.0)
 
 
-def _log_cosh_terms(input, target):
-    r = input - target
-    a = r.abs()
-    # log cosh r = log((e^|r| + e^-|r|)/2) = |r| + log1p(e^(-2|r|)) - log 2: cosh never overflows
-    return torch.log1p(torch.exp(-2 * a)).add_(a).sub_(_LOG2), input.numel(), (r,)
-
-
-def _log_cosh_vjp(input, target, upstream, cache, need_target):
-    grad = torch.tanh(_residual(input, target, cache)) * upstream  # d log cosh r / dr = sinh r / cosh r
-    return grad, -grad if need_target else None
-
-
-_LOG_COSH = _Formula("log_cosh", _log_cosh_terms, _log_cosh_vjp)
-
-
-def log_cosh(input, target, *, reduction="mean"):
+@loss(module="LogCoshLoss", targets=("values",))
+class log_cosh:
     r"""Log-cosh loss: about :math:`\tfrac12 r^2` for small residuals, :math:`|r| - \log 2` for large.
 
     .. math::
@@ -847,21 +1103,31 @@ def log_cosh(input, target, *, reduction="mean"):
         >>> log_cosh.grad(torch.tensor([0.0, 1.0]), torch.zeros(2), reduction="sum")
         tensor([0.0000, 0.7616])
     """
-    x, y, kind = _elementwise_pair("log_cosh", input, target)
-    return from_tensor(_loss(_LOG_COSH, x, y, reduction), kind)
-
-
-@_grad_of(log_cosh)
-def _log_cosh_grad(input, target, *, reduction="mean"):
-    r"""Derivative of :func:`log_cosh` with respect to ``input``: :math:`\tanh(\hat y - y)/m`.
+    grad_doc = r"""Derivative of :func:`log_cosh` with respect to ``input``: :math:`\tanh(\hat y - y)/m`.
 
     Examples::
 
         >>> log_cosh.grad(1000.0, 0.0)
         1.0
     """
-    x, y, kind = _elementwise_pair("log_cosh.grad", input, target)
-    return from_tensor(_derivative(_LOG_COSH, x, y, reduction), kind)
+
+    module_example = r"""
+        >>> LogCoshLoss()(torch.tensor([0.0]), torch.tensor([0.0]))
+        tensor(0.)
+    """
+
+    def prepare(where, input, target):
+        return _elementwise(where, input, target)
+
+    def terms(input, target):
+        r = input - target
+        a = r.abs()
+        # log cosh r = log((e^|r| + e^-|r|)/2) = |r| + log1p(e^(-2|r|)) - log 2: cosh never overflows
+        return torch.log1p(torch.exp(-2 * a)).add_(a).sub_(_LOG2), input.numel(), (r,)
+
+    def vjp(input, target, upstream, cache, need_target):
+        grad = torch.tanh(_residual(input, target, cache)) * upstream  # d log cosh r / dr = sinh r / cosh r
+        return grad, -grad if need_target else None
 
 
 # ==================================================================================================
@@ -873,37 +1139,8 @@ def _bce_logs(p):
     return torch.log(p).clamp(min=-100), torch.log1p(-p).clamp(min=-100)
 
 
-def _bce_terms(input, target, *, weight):
-    log_p, log_1mp = _bce_logs(input)
-    terms = (target - 1) * log_1mp - target * log_p  # -[y log p + (1 - y) log(1 - p)]
-    if weight is not None:
-        terms = weight * terms
-    return terms, input.numel(), ()
-
-
-def _bce_vjp(input, target, upstream, cache, need_target, *, weight):
-    scale = upstream if weight is None else weight * upstream
-    # (p - y) / (p (1 - p)), with torch's floor of 1e-12 on the denominator: finite at p = 0 or 1
-    grad_input = (input - target) / (input * (1 - input)).clamp(min=1e-12) * scale
-    grad_target = None
-    if need_target:  # derivative of the clamped formula: log(1 - p) - log(p)
-        log_p, log_1mp = _bce_logs(input)
-        grad_target = (log_1mp - log_p) * scale
-    return grad_input, grad_target
-
-
-_BCE = _Formula("bce", _bce_terms, _bce_vjp)
-
-
-def _bce_inputs(where, input, target, weight):
-    x, y, kind = _elementwise_pair(where, input, target)
-    _check_probabilities(where, "input", x, "bce takes probabilities: apply torch.sigmoid to "
-                         "logits first, or use bce_with_logits on the logits.")
-    _check_probabilities(where, "target", y, "Labels are 0 or 1 (or probabilities).")
-    return x, y, _check_weight(where, "weight", weight, x), kind
-
-
-def bce(input, target, weight=None, *, reduction="mean"):
+@loss(module="BCELoss", targets=("probabilities",), options={"weight": Option(None, tensor=True)})
+class bce:
     r"""Binary cross-entropy on probabilities (torch's ``binary_cross_entropy``).
 
     .. math::
@@ -940,13 +1177,7 @@ def bce(input, target, weight=None, *, reduction="mean"):
         >>> bce.grad(torch.tensor([0.5]), torch.tensor([1.0]))
         tensor([-2.])
     """
-    x, y, w, kind = _bce_inputs("bce", input, target, weight)
-    return from_tensor(_loss(_BCE, x, y, reduction, weight=w), kind)
-
-
-@_grad_of(bce)
-def _bce_grad(input, target, weight=None, *, reduction="mean"):
-    r"""Derivative of :func:`bce` with respect to the probabilities ``input``:
+    grad_doc = r"""Derivative of :func:`bce` with respect to the probabilities ``input``:
     :math:`w (\hat y - y) / \max(\hat y(1 - \hat y), 10^{-12}) / m`.
 
     Examples::
@@ -954,8 +1185,35 @@ def _bce_grad(input, target, weight=None, *, reduction="mean"):
         >>> bce.grad(torch.tensor([0.0, 0.0]), torch.tensor([0.0, 1.0]), reduction="none")
         tensor([ 0.0000e+00, -1.0000e+12])
     """
-    x, y, w, kind = _bce_inputs("bce.grad", input, target, weight)
-    return from_tensor(_derivative(_BCE, x, y, reduction, weight=w), kind)
+
+    module_example = r"""
+        >>> BCELoss()(torch.tensor([0.5]), torch.tensor([1.0]))
+        tensor(0.6931)
+    """
+
+    def prepare(where, input, target, weight):
+        x, y, kind = _elementwise_pair(where, input, target)
+        _check_probabilities(where, "input", x, "bce takes probabilities: apply torch.sigmoid to "
+                             "logits first, or use bce_with_logits on the logits.")
+        _check_probabilities(where, "target", y, "Labels are 0 or 1 (or probabilities).")
+        return [x, y], kind, {"weight": _check_weight(where, "weight", weight, x)}
+
+    def terms(input, target, *, weight):
+        log_p, log_1mp = _bce_logs(input)
+        terms = (target - 1) * log_1mp - target * log_p  # -[y log p + (1 - y) log(1 - p)]
+        if weight is not None:
+            terms = weight * terms
+        return terms, input.numel(), ()
+
+    def vjp(input, target, upstream, cache, need_target, *, weight):
+        scale = upstream if weight is None else weight * upstream
+        # (p - y) / (p (1 - p)), with torch's floor of 1e-12 on the denominator: finite at p = 0 or 1
+        grad_input = (input - target) / (input * (1 - input)).clamp(min=1e-12) * scale
+        grad_target = None
+        if need_target:  # derivative of the clamped formula: log(1 - p) - log(p)
+            log_p, log_1mp = _bce_logs(input)
+            grad_target = (log_1mp - log_p) * scale
+        return grad_input, grad_target
 
 
 def _softplus_neg(z):
@@ -964,48 +1222,9 @@ def _softplus_neg(z):
     return torch.log1p(_exp_(z.abs().neg_())).sub_(z.clamp(max=0))
 
 
-def _bce_logits_terms(input, target, *, weight, pos_weight):
-    softplus_neg = _softplus_neg(input)
-    if pos_weight is None:  # (1 - y) z + softplus(-z)
-        terms = torch.addcmul(softplus_neg, 1 - target, input)
-    else:
-        log_weight = 1 + (pos_weight - 1) * target
-        terms = torch.addcmul(log_weight * softplus_neg, 1 - target, input)
-    if weight is not None:
-        terms = weight * terms
-    return terms, input.numel(), ()
-
-
-def _bce_logits_vjp(input, target, upstream, cache, need_target, *, weight, pos_weight):
-    scale = upstream if weight is None else weight * upstream
-    s = torch.sigmoid(input)
-    if pos_weight is None:
-        grad_input = (s - target).mul_(scale)
-    else:
-        grad_input = ((1 + (pos_weight - 1) * target) * s - pos_weight * target).mul_(scale)
-    grad_target = None
-    if need_target:  # d/dy [(1 - y) z + (1 + (pw - 1) y) softplus(-z)] = -z + (pw - 1) softplus(-z)
-        grad_target = -input
-        if pos_weight is not None:
-            grad_target = grad_target + (pos_weight - 1) * _softplus_neg(input)
-        grad_target = grad_target * scale
-    return grad_input, grad_target
-
-
-_BCE_LOGITS = _Formula("bce_with_logits", _bce_logits_terms, _bce_logits_vjp)
-
-
-def _bce_logits_inputs(where, input, target, weight, pos_weight):
-    x, y, kind = _elementwise_pair(where, input, target)
-    if not y.requires_grad:  # labels of -1/+1 or class numbers 0..K give a silently wrong loss (a target
-        # being differentiated, e.g. by gradcheck, may step just past 0 or 1: it is not a labelling mistake)
-        _check_probabilities(where, "target", y, "Labels are 0 or 1 (or probabilities); the logits go in input.")
-    w = _check_weight(where, "weight", weight, x)
-    pw = _check_weight(where, "pos_weight", pos_weight, x)
-    return x, y, w, pw, kind
-
-
-def bce_with_logits(input, target, weight=None, *, pos_weight=None, reduction="mean"):
+@loss(module="BCEWithLogitsLoss", targets=("probabilities",), keyword_only=True,
+      options={"weight": Option(None, tensor=True), "pos_weight": Option(None, tensor=True)})
+class bce_with_logits:
     r"""Binary cross-entropy on logits: a sigmoid and :func:`bce` in one stable step.
 
     .. math::
@@ -1046,13 +1265,7 @@ def bce_with_logits(input, target, weight=None, *, pos_weight=None, reduction="m
         >>> bce_with_logits.grad(torch.tensor([0.0, 2.0]), torch.tensor([1.0, 0.0]), reduction="sum")
         tensor([-0.5000,  0.8808])
     """
-    x, y, w, pw, kind = _bce_logits_inputs("bce_with_logits", input, target, weight, pos_weight)
-    return from_tensor(_loss(_BCE_LOGITS, x, y, reduction, weight=w, pos_weight=pw), kind)
-
-
-@_grad_of(bce_with_logits)
-def _bce_with_logits_grad(input, target, weight=None, *, pos_weight=None, reduction="mean"):
-    r"""Derivative of :func:`bce_with_logits` with respect to the logits ``input``:
+    grad_doc = r"""Derivative of :func:`bce_with_logits` with respect to the logits ``input``:
     :math:`w\,[(1 + (p - 1) y)\,\sigma(z) - p\,y]/m`, which is :math:`(\sigma(z) - y)/m`
     without weights.
 
@@ -1061,8 +1274,45 @@ def _bce_with_logits_grad(input, target, weight=None, *, pos_weight=None, reduct
         >>> bce_with_logits.grad(torch.tensor([0.0]), torch.tensor([1.0]))
         tensor([-0.5000])
     """
-    x, y, w, pw, kind = _bce_logits_inputs("bce_with_logits.grad", input, target, weight, pos_weight)
-    return from_tensor(_derivative(_BCE_LOGITS, x, y, reduction, weight=w, pos_weight=pw), kind)
+
+    module_example = r"""
+        >>> BCEWithLogitsLoss()(torch.tensor([0.0]), torch.tensor([1.0]))
+        tensor(0.6931)
+    """
+
+    def prepare(where, input, target, weight, pos_weight):
+        x, y, kind = _elementwise_pair(where, input, target)
+        if not y.requires_grad:  # labels of -1/+1 or class numbers 0..K give a silently wrong loss (a target
+            # being differentiated, e.g. by gradcheck, may step just past 0 or 1: it is not a labelling mistake)
+            _check_probabilities(where, "target", y, "Labels are 0 or 1 (or probabilities); the logits go in input.")
+        return [x, y], kind, {"weight": _check_weight(where, "weight", weight, x),
+                              "pos_weight": _check_weight(where, "pos_weight", pos_weight, x)}
+
+    def terms(input, target, *, weight, pos_weight):
+        softplus_neg = _softplus_neg(input)
+        if pos_weight is None:  # (1 - y) z + softplus(-z)
+            terms = torch.addcmul(softplus_neg, 1 - target, input)
+        else:
+            log_weight = 1 + (pos_weight - 1) * target
+            terms = torch.addcmul(log_weight * softplus_neg, 1 - target, input)
+        if weight is not None:
+            terms = weight * terms
+        return terms, input.numel(), ()
+
+    def vjp(input, target, upstream, cache, need_target, *, weight, pos_weight):
+        scale = upstream if weight is None else weight * upstream
+        s = torch.sigmoid(input)
+        if pos_weight is None:
+            grad_input = _in_place(s - target, "mul", scale)
+        else:
+            grad_input = _in_place((1 + (pos_weight - 1) * target) * s - pos_weight * target, "mul", scale)
+        grad_target = None
+        if need_target:  # d/dy [(1 - y) z + (1 + (pw - 1) y) softplus(-z)] = -z + (pw - 1) softplus(-z)
+            grad_target = -input
+            if pos_weight is not None:
+                grad_target = grad_target + (pos_weight - 1) * _softplus_neg(input)
+            grad_target = grad_target * scale
+        return grad_input, grad_target
 
 
 # ==================================================================================================
@@ -1168,35 +1418,12 @@ def _ce_prob_vjp(input, target, upstream, cache, need_target, *, weight, label_s
     s = _softmax(input, class_dim) if cache is None else cache[0]
     a = _ce_prob_weights(input, target, weight, label_smoothing, class_dim)
     u = _per_sample(upstream, class_dim)
-    grad_input = (a.sum(class_dim, keepdim=True) * s).sub_(a).mul_(u)
+    grad_input = _in_place((a.sum(class_dim, keepdim=True) * s).sub_(a), "mul", u)
     grad_target = None
     if need_target:  # d/dy_c of -sum_c a_c log S_c, with a_c = w_c ((1 - eps) y_c + eps / C)
         w = 1.0 if weight is None else _class_weight_view(weight, class_dim, input.dim())
         grad_target = -(1 - label_smoothing) * w * _log_softmax(input, class_dim) * u
     return grad_input, grad_target
-
-
-_CE_INDEX = _Formula("cross_entropy", _ce_index_terms, _ce_index_vjp)
-_CE_PROB = _Formula("cross_entropy", _ce_prob_terms, _ce_prob_vjp)
-
-
-def _nll_terms(input, target, *, weight, ignore_index, class_dim):
-    ignored, safe, w_y = _index_weights(target, weight, ignore_index, input.dtype)
-    picked = input.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    return (-w_y * picked).masked_fill_(ignored, 0), w_y.sum(), (safe, w_y)
-
-
-def _nll_vjp(input, target, upstream, cache, need_target, *, weight, ignore_index, class_dim):
-    if cache is None:
-        _, safe, w_y = _index_weights(target, weight, ignore_index, input.dtype)
-    else:
-        safe, w_y = cache
-    # -w_y on the true class, 0 elsewhere (and 0 for ignored samples, whose w_y is 0)
-    src = _per_sample(-w_y * upstream, class_dim).expand(safe.unsqueeze(class_dim).shape)
-    return torch.zeros_like(input).scatter_add_(class_dim, safe.unsqueeze(class_dim), src), None
-
-
-_NLL = _Formula("nll", _nll_terms, _nll_vjp)
 
 
 def _class_inputs(where, input, target, weight, ignore_index, *, allow_probabilities):
@@ -1252,6 +1479,8 @@ def _class_inputs(where, input, target, weight, ignore_index, *, allow_probabili
 def _check_class_range(where, target, n_classes, ignore_index):
     if target.numel() == 0:
         return
+    if not _inspectable(target):
+        return
     low, high = (v.item() for v in torch.aminmax(target))
     if 0 <= low and high < n_classes:  # the usual case, settled with one pass
         return
@@ -1268,18 +1497,10 @@ def _check_class_range(where, target, n_classes, ignore_index):
                          f"{n_classes - 1} (and ignore_index={ignore_index} marks entries to skip)")
 
 
-def _cross_entropy_formula(where, input, target, weight, ignore_index, label_smoothing):
-    x, t, w, class_dim, is_index, kind = _class_inputs(
-        where, input, target, weight, ignore_index, allow_probabilities=True)
-    eps = _check_number(label_smoothing, name="label_smoothing", where=where, minimum=0, maximum=1)
-    options = dict(weight=w, label_smoothing=eps, class_dim=class_dim)
-    if is_index:
-        return _CE_INDEX, x, t, dict(options, ignore_index=int(ignore_index)), kind
-    return _CE_PROB, x, t, options, kind
-
-
-def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+@loss(module="CrossEntropyLoss", targets=("classes", "probabilities"), keyword_only=True,
+      options={"weight": Option(None, tensor=True), "ignore_index": Option(-100, _integer),
+               "label_smoothing": Option(0.0, _fraction)})
+class cross_entropy:
     r"""Categorical cross-entropy on logits: softmax and cross-entropy in one stable step.
 
     The lecture's *softmax loss*; torch's ``cross_entropy`` (which is ``log_softmax`` followed by
@@ -1330,15 +1551,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         tensor([[-0.1562,  0.1142,  0.0420],
                 [ 0.3333,  0.3333, -0.6667]])
     """
-    formula, x, t, options, kind = _cross_entropy_formula(
-        "cross_entropy", input, target, weight, ignore_index, label_smoothing)
-    return from_tensor(_loss(formula, x, t, reduction, **options), kind)
-
-
-@_grad_of(cross_entropy)
-def _cross_entropy_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                        label_smoothing=0.0):
-    r"""Derivative of :func:`cross_entropy` with respect to the logits ``input``:
+    grad_doc = r"""Derivative of :func:`cross_entropy` with respect to the logits ``input``:
     :math:`(S(z) - y)/N`, :math:`y` the one-hot of the class index or the probability target
     (:math:`(\sum_c a_c) S(z) - a` with weights and label smoothing).
 
@@ -1347,18 +1560,35 @@ def _cross_entropy_grad(input, target, weight=None, *, ignore_index=-100, reduct
         >>> cross_entropy.grad(torch.tensor([[0.0, 0.0]]), torch.tensor([1]))
         tensor([[ 0.5000, -0.5000]])
     """
-    formula, x, t, options, kind = _cross_entropy_formula(
-        "cross_entropy.grad", input, target, weight, ignore_index, label_smoothing)
-    return from_tensor(_derivative(formula, x, t, reduction, **options), kind)
+
+    module_example = r"""
+        >>> CrossEntropyLoss()(torch.zeros(2, 4), torch.tensor([0, 3]))
+        tensor(1.3863)
+    """
+
+    def prepare(where, input, target, weight, ignore_index, label_smoothing):
+        x, t, w, class_dim, is_index, kind = _class_inputs(
+            where, input, target, weight, ignore_index, allow_probabilities=True)
+        options = dict(weight=w, label_smoothing=label_smoothing, class_dim=class_dim, is_index=is_index,
+                       ignore_index=ignore_index)
+        return [x, t], kind, options
+
+    def terms(input, target, *, is_index, **options):
+        if is_index:
+            return _ce_index_terms(input, target, **options)
+        options.pop("ignore_index")
+        return _ce_prob_terms(input, target, **options)
+
+    def vjp(input, target, upstream, cache, need_target, *, is_index, **options):
+        if is_index:
+            return _ce_index_vjp(input, target, upstream, cache, need_target, **options)
+        options.pop("ignore_index")
+        return _ce_prob_vjp(input, target, upstream, cache, need_target, **options)
 
 
-def _nll_inputs(where, input, target, weight, ignore_index):
-    x, t, w, class_dim, _, kind = _class_inputs(
-        where, input, target, weight, ignore_index, allow_probabilities=False)
-    return x, t, dict(weight=w, ignore_index=int(ignore_index), class_dim=class_dim), kind
-
-
-def nll(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+@loss(module="NLLLoss", targets=("classes",), keyword_only=True,
+      options={"weight": Option(None, tensor=True), "ignore_index": Option(-100, _integer)})
+class nll:
     r"""Negative log-likelihood of log-probabilities (torch's ``nll_loss``).
 
     .. math::
@@ -1392,13 +1622,7 @@ def nll(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
         tensor([[-0.5000,  0.0000,  0.0000],
                 [ 0.0000,  0.0000, -0.5000]])
     """
-    x, t, options, kind = _nll_inputs("nll", input, target, weight, ignore_index)
-    return from_tensor(_loss(_NLL, x, t, reduction, **options), kind)
-
-
-@_grad_of(nll)
-def _nll_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
-    r"""Derivative of :func:`nll` with respect to the log-probabilities ``input``:
+    grad_doc = r"""Derivative of :func:`nll` with respect to the log-probabilities ``input``:
     :math:`-w_{y_n}` at the true class of each sample, 0 elsewhere (``/ sum of w_y`` for
     ``"mean"``).
 
@@ -1407,40 +1631,37 @@ def _nll_grad(input, target, weight=None, *, ignore_index=-100, reduction="mean"
         >>> nll.grad(torch.tensor([[-0.7, -0.7]]), torch.tensor([1]), reduction="sum")
         tensor([[ 0., -1.]])
     """
-    x, t, options, kind = _nll_inputs("nll.grad", input, target, weight, ignore_index)
-    return from_tensor(_derivative(_NLL, x, t, reduction, **options), kind)
+
+    module_example = r"""
+        >>> NLLLoss()(torch.tensor([[-0.5, -1.0]]), torch.tensor([1]))
+        tensor(1.)
+    """
+
+    def prepare(where, input, target, weight, ignore_index):
+        x, t, w, class_dim, _, kind = _class_inputs(
+            where, input, target, weight, ignore_index, allow_probabilities=False)
+        return [x, t], kind, dict(weight=w, ignore_index=ignore_index, class_dim=class_dim)
+
+    def terms(input, target, *, weight, ignore_index, class_dim):
+        ignored, safe, w_y = _index_weights(target, weight, ignore_index, input.dtype)
+        picked = input.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
+        return (-w_y * picked).masked_fill_(ignored, 0), w_y.sum(), (safe, w_y)
+
+    def vjp(input, target, upstream, cache, need_target, *, weight, ignore_index, class_dim):
+        if cache is None:
+            _, safe, w_y = _index_weights(target, weight, ignore_index, input.dtype)
+        else:
+            safe, w_y = cache
+        # -w_y on the true class, 0 elsewhere (and 0 for ignored samples, whose w_y is 0)
+        src = _per_sample(-w_y * upstream, class_dim).expand(safe.unsqueeze(class_dim).shape)
+        return _in_place(torch.zeros_like(input), "scatter_add", class_dim, safe.unsqueeze(class_dim), src), None
 
 
 # ==================================================================================================
 # Metric learning: contrastive (siamese networks), triplet
 # ==================================================================================================
 
-def _contrastive_terms(x1, x2, *, same, margin):
-    diff = x1 - x2
-    d = torch.linalg.vector_norm(diff, dim=-1)
-    gap = (margin - d).clamp(min=0)  # max(0, m - d)
-    return 0.5 * (same * d.square() + (1 - same) * gap.square()), d.numel(), (diff, d)
-
-
-def _contrastive_vjp(x1, x2, upstream, cache, need_target, *, same, margin):
-    if cache is None:
-        diff = x1 - x2
-        d = torch.linalg.vector_norm(diff, dim=-1)
-    else:
-        diff, d = cache
-    gap = (margin - d).clamp(min=0)
-    # d/dx1 of d^2 / 2 is diff; of max(0, m - d)^2 / 2 it is -max(0, m - d) diff / d
-    # (taken as 0 at d = 0, where the direction is undefined)
-    push = (gap / d.clamp(min=torch.finfo(d.dtype).tiny)).masked_fill_(d == 0, 0)
-    coefficient = (same - (1 - same) * push) * upstream
-    grad = diff * coefficient.unsqueeze(-1)
-    return grad, -grad if need_target else None
-
-
-_CONTRASTIVE = _Formula("contrastive", _contrastive_terms, _contrastive_vjp)
-
-
-def _contrastive_inputs(where, x1, x2, same, margin):
+def _contrastive_inputs(where, x1, x2, same):
     a, kind = _as_input(x1, where, "x1")
     b = _as_like(x2, a, where, "x2")
     if a.dim() == 0:
@@ -1454,15 +1675,16 @@ def _contrastive_inputs(where, x1, x2, same, margin):
         hint = f". Did you mean {hint}?" if hint and "reshape" not in hint else ""
         raise ValueError(f"{where}: same has shape {tuple(s.shape)}, expected {tuple(a.shape[:-1])}: "
                          f"one 0/1 label per pair of rows of x1 {tuple(a.shape)} and x2{hint}")
-    bad = s[(s != 0) & (s != 1)]
+    bad = s[(s != 0) & (s != 1)] if _inspectable(s) else s[:0]
     if bad.numel():
         raise ValueError(f"{where}: same must hold 1 (similar pair) or 0 (dissimilar pair), got "
                          f"{bad[0].item()!r} ({bad.numel()} value(s) that are neither)")
-    margin = _check_number(margin, name="margin", where=where, minimum=0)
-    return a, b, s.to(a.dtype), margin, kind
+    return a, b, s.to(a.dtype), kind
 
 
-def contrastive(x1, x2, same, margin=1.0, *, reduction="mean"):
+@loss(module="ContrastiveLoss", targets=("pairs",), inputs=("x1", "x2", "same"),
+      options={"margin": Option(1.0, _non_negative)})
+class contrastive:
     r"""Contrastive loss of a siamese network (Hadsell, Chopra and LeCun, *Dimensionality
     Reduction by Learning an Invariant Mapping*, CVPR 2006).
 
@@ -1502,13 +1724,7 @@ def contrastive(x1, x2, same, margin=1.0, *, reduction="mean"):
         >>> contrastive(x1, x2, torch.tensor([1, 0]), reduction="none")  # d = 1 and 0.5
         tensor([0.5000, 0.1250])
     """
-    a, b, s, margin, kind = _contrastive_inputs("contrastive", x1, x2, same, margin)
-    return from_tensor(_loss(_CONTRASTIVE, a, b, reduction, same=s, margin=margin), kind)
-
-
-@_grad_of(contrastive)
-def _contrastive_grad(x1, x2, same, margin=1.0, *, reduction="mean"):
-    r"""Derivative of :func:`contrastive` with respect to ``x1`` (that with respect to ``x2`` is its
+    grad_doc = r"""Derivative of :func:`contrastive` with respect to ``x1`` (that with respect to ``x2`` is its
     negative): :math:`(s - (1 - s)\max(0, m - d)/d)(x_1 - x_2)`, divided by :math:`N` for
     ``"mean"``.
 
@@ -1517,8 +1733,35 @@ def _contrastive_grad(x1, x2, same, margin=1.0, *, reduction="mean"):
         >>> contrastive.grad(torch.tensor([[0.0, 0.0]]), torch.tensor([[0.3, 0.4]]), torch.tensor([0]))
         tensor([[0.3000, 0.4000]])
     """
-    a, b, s, margin, kind = _contrastive_inputs("contrastive.grad", x1, x2, same, margin)
-    return from_tensor(_derivative(_CONTRASTIVE, a, b, reduction, same=s, margin=margin), kind)
+
+    module_example = r"""
+        >>> ContrastiveLoss(margin=2.0)(torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([0]))
+        tensor(0.5000)
+    """
+
+    def prepare(where, x1, x2, same, margin):
+        a, b, s, kind = _contrastive_inputs(where, x1, x2, same)
+        return [a, b], kind, {"same": s, "margin": margin}
+
+    def terms(x1, x2, *, same, margin):
+        diff = x1 - x2
+        d = torch.linalg.vector_norm(diff, dim=-1)
+        gap = (margin - d).clamp(min=0)  # max(0, m - d)
+        return 0.5 * (same * d.square() + (1 - same) * gap.square()), d.numel(), (diff, d)
+
+    def vjp(x1, x2, upstream, cache, need_target, *, same, margin):
+        if cache is None:
+            diff = x1 - x2
+            d = torch.linalg.vector_norm(diff, dim=-1)
+        else:
+            diff, d = cache
+        gap = (margin - d).clamp(min=0)
+        # d/dx1 of d^2 / 2 is diff; of max(0, m - d)^2 / 2 it is -max(0, m - d) diff / d
+        # (taken as 0 at d = 0, where the direction is undefined)
+        push = (gap / d.clamp(min=torch.finfo(d.dtype).tiny)).masked_fill_(d == 0, 0)
+        coefficient = (same - (1 - same) * push) * upstream
+        grad = diff * coefficient.unsqueeze(-1)
+        return grad, -grad if need_target else None
 
 
 def _pairwise_distance(x1, x2, p, eps):
@@ -1526,33 +1769,10 @@ def _pairwise_distance(x1, x2, p, eps):
     return torch.linalg.vector_norm(x1 - x2 + eps, ord=p, dim=-1)
 
 
-def _triplet_value(anchor, positive, negative, margin, p, eps, swap, reduction):
-    d_pos = _pairwise_distance(anchor, positive, p, eps)
-    d_neg = _pairwise_distance(anchor, negative, p, eps)
-    if swap:  # Balntas et al. 2016: use the harder of the two negatives distances
-        d_neg = torch.minimum(d_neg, _pairwise_distance(positive, negative, p, eps))
-    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction, d_pos.numel())
-
-
-def _triplet_inputs(where, anchor, positive, negative, margin, p, eps, swap, reduction):
-    _check_reduction(reduction, where.split(".")[0])
-    a, kind = _as_input(anchor, where, "anchor")
-    if a.dim() == 0:
-        raise ValueError(f"{where}: anchor must have a feature dimension, got {describe(anchor)}; "
-                         f"expected shape (N, D) (or (D,) for one triplet)")
-    pos = _as_like(positive, a, where, "positive")
-    neg = _as_like(negative, a, where, "negative")
-    _check_same_shape(where, "positive", pos, "anchor", a)
-    _check_same_shape(where, "negative", neg, "anchor", a)
-    margin = _check_number(margin, name="margin", where=where)
-    p = _check_number(p, name="p", where=where, minimum=0, strict=True)
-    eps = _check_number(eps, name="eps", where=where, minimum=0)
-    if not isinstance(swap, bool):
-        raise TypeError(f"{where}: swap must be True or False, got {describe(swap)}")
-    return a, pos, neg, margin, p, eps, kind
-
-
-def triplet(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, *, reduction="mean"):
+@loss(module="TripletLoss", targets=("triplets",), inputs=("anchor", "positive", "negative"),
+      options={"margin": Option(1.0, _finite), "p": Option(2, _positive), "eps": Option(1e-6, _non_negative),
+               "swap": Option(False, _boolean)})
+class triplet:
     r"""Triplet margin loss (Schroff, Kalenichenko and Philbin, *FaceNet*, CVPR 2015), equal to
     ``torch.nn.functional.triplet_margin_loss``.
 
@@ -1592,15 +1812,7 @@ def triplet(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, *
         >>> triplet(a, pos, neg, margin=2.5, eps=0.0)
         tensor(0.5000)
     """
-    a, pos, neg, margin, p, eps, kind = _triplet_inputs(
-        "triplet", anchor, positive, negative, margin, p, eps, swap, reduction)
-    return from_tensor(_triplet_value(a, pos, neg, margin, p, eps, swap, reduction), kind)
-
-
-@_grad_of(triplet)
-def _triplet_grad(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, *,
-                  reduction="mean"):
-    r"""Derivative of :func:`triplet` with respect to ``anchor``, computed by autograd
+    grad_doc = r"""Derivative of :func:`triplet` with respect to ``anchor``, computed by autograd
     (``torch.autograd.grad`` of the formula; summed over the terms for ``reduction="none"``).
     For a triplet inside the margin it is
     :math:`\nabla_a \lVert a - p + \epsilon\rVert_p - \nabla_a \lVert a - n + \epsilon\rVert_p`,
@@ -1612,17 +1824,36 @@ def _triplet_grad(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=Fa
         >>> triplet.grad(a, pos, neg, margin=2.5, eps=0.0)  # (a - pos)/|a - pos| - (a - neg)/|a - neg|
         tensor([[ 1., -1.]])
     """
-    a, pos, neg, margin, p, eps, kind = _triplet_inputs(
-        "triplet.grad", anchor, positive, negative, margin, p, eps, swap, reduction)
-    with torch.enable_grad():
-        a = a.detach().requires_grad_(True)
-        value = _triplet_value(a, pos.detach(), neg.detach(), margin, p, eps, swap, reduction)
-        (grad,) = torch.autograd.grad(value.sum(), a)
-    return from_tensor(grad, kind)
+
+    module_example = r"""
+        >>> a, pos, neg = torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([[3.0, 0.0]])
+        >>> TripletLoss(margin=2.5, eps=0.0)(a, pos, neg)
+        tensor(0.5000)
+    """
+
+    def prepare(where, anchor, positive, negative, margin, p, eps, swap):
+        a, kind = _as_input(anchor, where, "anchor")
+        if a.dim() == 0:
+            raise ValueError(f"{where}: anchor must have a feature dimension, got {describe(anchor)}; "
+                             f"expected shape (N, D) (or (D,) for one triplet)")
+        pos = _as_like(positive, a, where, "positive")
+        neg = _as_like(negative, a, where, "negative")
+        _check_same_shape(where, "positive", pos, "anchor", a)
+        _check_same_shape(where, "negative", neg, "anchor", a)
+        return [a, pos, neg], kind, dict(margin=margin, p=p, eps=eps, swap=swap)
+
+    def terms(anchor, positive, negative, *, margin, p, eps, swap):
+        d_pos = _pairwise_distance(anchor, positive, p, eps)
+        d_neg = _pairwise_distance(anchor, negative, p, eps)
+        if swap:  # Balntas et al. 2016: use the harder of the two negatives distances
+            d_neg = torch.minimum(d_neg, _pairwise_distance(positive, negative, p, eps))
+        return (margin + d_pos - d_neg).clamp(min=0), d_pos.numel(), ()
+
+    # no vjp: autograd differentiates this loss
 
 
 # ==================================================================================================
-# Modules: one line over the functions
+# Modules of the output functions (the loss modules are derived from the declarations above)
 # ==================================================================================================
 
 class Softmax(nn.Module):
@@ -1664,270 +1895,34 @@ class LogSoftmax(Softmax):
         return log_softmax(z, dim=self.dim)
 
 
-class _Loss(nn.Module):
-    """Base of the loss modules: stores ``reduction`` (checked once, here) and shows it."""
-
-    def __init__(self, *, reduction: str = "mean"):
-        super().__init__()
-        _check_reduction(reduction, type(self).__name__)
-        self.reduction = reduction
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
-
-
-class MSELoss(_Loss):
-    r"""Module over :func:`mse`; trains with ``mse.grad``.
-
-    Args:
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> MSELoss()(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
-        tensor(2.)
-    """
-
-    def forward(self, input, target):
-        return mse(input, target, reduction=self.reduction)
-
-
-class MAELoss(_Loss):
-    r"""Module over :func:`mae` (torch's name: ``L1Loss``, also available here).
-
-    Args:
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> MAELoss()(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
-        tensor(1.)
-    """
-
-    def forward(self, input, target):
-        return mae(input, target, reduction=self.reduction)
-
-
-L1Loss = MAELoss  # torch's name for the same loss
-
-
-class HuberLoss(_Loss):
-    r"""Module over :func:`huber`.
-
-    Args:
-        delta (float): where the quadratic part turns linear. Default: ``1.0``.
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> HuberLoss(delta=2.0)(torch.tensor([3.0]), torch.tensor([0.0]))
-        tensor(4.)
-    """
-
-    def __init__(self, delta: float = 1.0, *, reduction: str = "mean"):
-        super().__init__(reduction=reduction)
-        self.delta = _check_number(delta, name="delta", where="HuberLoss", minimum=0, strict=True)
-
-    def forward(self, input, target):
-        return huber(input, target, self.delta, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"delta={self.delta}, {super().extra_repr()}"
-
-
-class LogCoshLoss(_Loss):
-    r"""Module over :func:`log_cosh`.
-
-    Args:
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> LogCoshLoss()(torch.tensor([0.0]), torch.tensor([0.0]))
-        tensor(0.)
-    """
-
-    def forward(self, input, target):
-        return log_cosh(input, target, reduction=self.reduction)
-
-
-class _WeightedLoss(_Loss):
-    """A loss with an optional ``weight`` tensor, kept as a buffer so ``.to(device)`` moves it."""
-
-    def __init__(self, weight=None, *, reduction: str = "mean"):
-        super().__init__(reduction=reduction)
-        self.register_buffer("weight", None if weight is None else torch.as_tensor(weight))
-
-
-class BCELoss(_WeightedLoss):
-    r"""Module over :func:`bce` (binary cross-entropy on probabilities).
-
-    Args:
-        weight: optional rescaling weight, broadcastable to the input. Default: ``None``.
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> BCELoss()(torch.tensor([0.5]), torch.tensor([1.0]))
-        tensor(0.6931)
-    """
-
-    def forward(self, input, target):
-        return bce(input, target, self.weight, reduction=self.reduction)
-
-
-class BCEWithLogitsLoss(_WeightedLoss):
-    r"""Module over :func:`bce_with_logits`; trains with :math:`\sigma(z) - y`.
-
-    Args:
-        weight: optional rescaling weight, broadcastable to the input. Default: ``None``.
-        pos_weight: optional weight of the positives, one per class. Default: ``None``.
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> BCEWithLogitsLoss()(torch.tensor([0.0]), torch.tensor([1.0]))
-        tensor(0.6931)
-    """
-
-    def __init__(self, weight=None, *, pos_weight=None, reduction: str = "mean"):
-        super().__init__(weight, reduction=reduction)
-        self.register_buffer("pos_weight", None if pos_weight is None else torch.as_tensor(pos_weight))
-
-    def forward(self, input, target):
-        return bce_with_logits(input, target, self.weight, pos_weight=self.pos_weight,
-                               reduction=self.reduction)
-
-
-class CrossEntropyLoss(_WeightedLoss):
-    r"""Module over :func:`cross_entropy` (softmax loss on logits); trains with :math:`S(z) - y`.
-
-    Args:
-        weight: optional weight of each class, shape :math:`(C,)`. Default: ``None``.
-        ignore_index (int): class-index target value to skip. Default: ``-100``.
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-        label_smoothing (float): in ``[0, 1]``. Default: ``0.0``.
-
-    Examples::
-
-        >>> CrossEntropyLoss()(torch.zeros(2, 4), torch.tensor([0, 3]))
-        tensor(1.3863)
-    """
-
-    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0):
-        super().__init__(weight, reduction=reduction)
-        self.ignore_index = ignore_index
-        self.label_smoothing = _check_number(label_smoothing, name="label_smoothing",
-                                             where="CrossEntropyLoss", minimum=0, maximum=1)
-
-    def forward(self, input, target):
-        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
-                             reduction=self.reduction, label_smoothing=self.label_smoothing)
-
-    def extra_repr(self) -> str:
-        return (f"ignore_index={self.ignore_index}, label_smoothing={self.label_smoothing}, "
-                f"{super().extra_repr()}")
-
-
-class NLLLoss(_WeightedLoss):
-    r"""Module over :func:`nll` (negative log-likelihood of log-probabilities).
-
-    Args:
-        weight: optional weight of each class, shape :math:`(C,)`. Default: ``None``.
-        ignore_index (int): target value to skip. Default: ``-100``.
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> NLLLoss()(torch.tensor([[-0.5, -1.0]]), torch.tensor([1]))
-        tensor(1.)
-    """
-
-    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean"):
-        super().__init__(weight, reduction=reduction)
-        self.ignore_index = ignore_index
-
-    def forward(self, input, target):
-        return nll(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"ignore_index={self.ignore_index}, {super().extra_repr()}"
-
-
-class ContrastiveLoss(_Loss):
-    r"""Module over :func:`contrastive` (Hadsell, Chopra and LeCun 2006); ``forward(x1, x2, same)``.
-
-    Args:
-        margin (float): how far apart dissimilar pairs are pushed. Default: ``1.0``.
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> ContrastiveLoss(margin=2.0)(torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([0]))
-        tensor(0.5000)
-    """
-
-    def __init__(self, margin: float = 1.0, *, reduction: str = "mean"):
-        super().__init__(reduction=reduction)
-        self.margin = _check_number(margin, name="margin", where="ContrastiveLoss", minimum=0)
-
-    def forward(self, x1, x2, same):
-        return contrastive(x1, x2, same, self.margin, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"margin={self.margin}, {super().extra_repr()}"
-
-
-class TripletLoss(_Loss):
-    r"""Module over :func:`triplet` (torch's ``TripletMarginLoss``, also available under that name);
-    ``forward(anchor, positive, negative)``. Autograd differentiates it.
-
-    Args:
-        margin (float): the required gap between the distances. Default: ``1.0``.
-        p (float): the norm of the distance. Default: ``2``.
-        eps (float): added to the differences. Default: ``1e-6``.
-        swap (bool): use the distance swap. Default: ``False``.
-        reduction (str): ``"mean"`` | ``"sum"`` | ``"none"``. Default: ``"mean"``.
-
-    Examples::
-
-        >>> a, pos, neg = torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([[3.0, 0.0]])
-        >>> TripletLoss(margin=2.5, eps=0.0)(a, pos, neg)
-        tensor(0.5000)
-    """
-
-    def __init__(self, margin: float = 1.0, p: float = 2, eps: float = 1e-6, swap: bool = False, *,
-                 reduction: str = "mean"):
-        super().__init__(reduction=reduction)
-        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
-
-    def forward(self, anchor, positive, negative):
-        return triplet(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
-                       reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return (f"margin={self.margin}, p={self.p}, eps={self.eps}, swap={self.swap}, "
-                f"{super().extra_repr()}")
-
-
-TripletMarginLoss = TripletLoss  # torch's name for the same loss
-
-
 # ==================================================================================================
-# Registries
+# Registries and exports
 # ==================================================================================================
 
-for _function, _module in ((mse, MSELoss), (mae, MAELoss), (huber, HuberLoss), (log_cosh, LogCoshLoss),
-                           (bce, BCELoss), (bce_with_logits, BCEWithLogitsLoss),
-                           (cross_entropy, CrossEntropyLoss), (nll, NLLLoss),
-                           (contrastive, ContrastiveLoss), (triplet, TripletLoss),
-                           (softmax, Softmax), (log_softmax, LogSoftmax)):
+# the derived loss modules under their own names: MSELoss, CrossEntropyLoss, ...
+for _loss in LOSSES.values():
+    globals()[_loss.module.__name__] = _loss.module
+del _loss
+L1Loss = MAELoss  # torch's name for the same loss  # noqa: F821 (defined by the loop above)
+TripletMarginLoss = TripletLoss  # torch's name for the same loss  # noqa: F821
+
+for _function, _module in ((softmax, Softmax), (log_softmax, LogSoftmax)):
     _function.module = _module  # the nn.Module over each function
+_softmax_grad.__module__ = _log_softmax_grad.__module__ = __name__
 
-LOSSES: dict[str, Callable] = {f.name: f for f in (
-    mse, mae, huber, log_cosh, bce, bce_with_logits, cross_entropy, nll, contrastive, triplet)}
-"""Every loss by name: ``LOSSES["mse"] is mse``; each has ``.grad``, ``.name`` and ``.module``."""
+# doctest finds the examples of each declaration and its .grad here (they are instances, not functions)
+__test__ = {**{name: type(f) for name, f in LOSSES.items()}, **{f"{name}.grad": f.grad for name, f in LOSSES.items()}}
 
 OUTPUTS: dict[str, Callable] = {f.name: f for f in (softmax, log_softmax, naive_softmax)}
 """The output functions by name."""
+
+__all__ = [
+    # output functions
+    "softmax", "log_softmax", "naive_softmax",
+    # losses, and the mechanism that declares them
+    *LOSSES, "Loss", "loss", "Option",
+    # modules
+    "Softmax", "LogSoftmax", *(f.module.__name__ for f in LOSSES.values()), "L1Loss", "TripletMarginLoss",
+    # registries
+    "LOSSES", "OUTPUTS", "REDUCTIONS", "TARGET_KINDS",
+]

@@ -9,8 +9,10 @@ autograd function, and autograd of the formula written here in plain torch ops),
 
 from __future__ import annotations
 
+import ast
 import copy
 import doctest
+import inspect
 import math
 import pickle
 import pydoc
@@ -119,6 +121,14 @@ def test_registry_holds_every_activation_of_the_lecture_in_order():
         assert issubclass(activation.module, nn.Module) and activation.module.activation is activation
 
 
+def _grad_or_zero(y, x):
+    """dy/dx, or zeros where y has no graph (a derivative that is constant in x)."""
+    if not y.requires_grad:
+        return torch.zeros_like(x)
+    (g,) = torch.autograd.grad(y, x, allow_unused=True)
+    return torch.zeros_like(x) if g is None else g
+
+
 @pytest.mark.parametrize("name", NAMES)
 class TestEveryActivation:
     """Every check, for every activation of the registry."""
@@ -152,17 +162,55 @@ class TestEveryActivation:
         z = smooth_points(name, n=8).requires_grad_()
         y = activation(z)
         assert type(y.grad_fn).__name__ == f"{activation.function.__name__}Backward"
-        # replace .grad on the instance: the backward pass must return what it says
-        monkeypatch.setattr(activation, "grad", lambda t, **kw: torch.full_like(t, 7.0))
+        # replace the declared derivative on the instance: the backward pass must return what it says
+        monkeypatch.setattr(activation, "_grad", lambda t, value, **kw: torch.full_like(t, 7.0))
         y.backward(torch.full_like(z, 2.0))
         assert torch.equal(z.grad, torch.full_like(z, 14.0))
 
-    def test_second_derivative_is_refused_clearly(self, name):
-        z = smooth_points(name, n=4).requires_grad_()
-        (g,) = torch.autograd.grad(ACTIVATIONS[name](z).sum(), z, create_graph=True)
-        if g.requires_grad:
-            with pytest.raises(RuntimeError, match="once_differentiable"):
-                g.sum().backward()
+    # --- second derivatives: autograd differentiates the analytic first derivative --------------
+
+    def test_gradgradcheck(self, name):
+        activation = ACTIVATIONS[name]
+        z = smooth_points(name, n=12).requires_grad_()
+        for params in cases(name):
+            assert torch.autograd.gradgradcheck(lambda t: activation(t, **params), (z,))
+            assert torch.autograd.gradcheck(lambda t: activation(t, **params), (z,), check_forward_ad=True,
+                                            check_backward_ad=True, check_batched_grad=True)
+        for param, default in activation.params.items():  # mixed second derivatives with a tensor parameter
+            p = torch.tensor(default + 0.3, dtype=torch.float64, requires_grad=True)
+            assert torch.autograd.gradgradcheck(lambda t, q: activation(t, **{param: q}), (z, p))
+
+    def test_second_derivative_equals_autograd_of_the_formula(self, name):
+        # create_graph=True, a gradient penalty, torch.func.hessian and an HVP, against the formula in REFERENCE
+        activation = ACTIVATIONS[name]
+        z = smooth_points(name, n=10).requires_grad_()
+        for params in cases(name):
+            (g,) = torch.autograd.grad(activation(z, **params).sum(), z, create_graph=True)
+            assert g.requires_grad or name not in ("sigmoid", "tanh", "softplus", "elu", "selu", "swish", "mish")
+            (expected,) = torch.autograd.grad(REFERENCE[name](z, **params).sum(), z, create_graph=True)
+            torch.testing.assert_close(g, expected, rtol=1e-12, atol=1e-14)
+            # d/dz of the gradient penalty sum(g^2): 2 g f''
+            torch.testing.assert_close(_grad_or_zero(g.square().sum(), z),
+                                       _grad_or_zero(expected.square().sum(), z), rtol=1e-10, atol=1e-12)
+            hessian = torch.func.hessian(lambda t: activation(t, **params).sum())(z.detach())
+            reference = torch.func.hessian(lambda t: REFERENCE[name](t, **params).sum())(z.detach())
+            torch.testing.assert_close(hessian, reference, rtol=1e-10, atol=1e-12)
+            v = torch.linspace(-1, 1, z.numel(), dtype=z.dtype)
+            _, hvp = torch.autograd.functional.hvp(lambda t: activation(t, **params).sum(), z.detach(), v)
+            torch.testing.assert_close(hvp, reference @ v, rtol=1e-10, atol=1e-12)
+
+    def test_gradient_penalty_trains_the_weights(self, name):
+        # d/dW of ||d out / d x||^2 through a layer: the issue's silent failure, now exact
+        activation = ACTIVATIONS[name]
+        torch.manual_seed(0)
+        W = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+        x = torch.randn(5, 4, dtype=torch.float64, requires_grad=True)
+
+        def penalty(f):
+            (dx,) = torch.autograd.grad(f(x @ W.T).sum(), x, create_graph=True)
+            return _grad_or_zero(dx.square().sum(), W)
+
+        torch.testing.assert_close(penalty(activation), penalty(REFERENCE[name]), rtol=1e-10, atol=1e-12)
 
     def test_works_inside_torch_func_transforms(self, name):
         # per-sample gradients (torch.func.vmap over torch.func.grad) go through the same analytic grad
@@ -687,3 +735,182 @@ def test_course_style_changes_nothing_outside_its_block():
         assert tuple(mpl.rcParams["figure.figsize"]) == (3.0, 2.0)
         assert mpl.rcParams["axes.prop_cycle"].by_key()["color"][0] == style.PALETTE[0]
     assert dict(mpl.rcParams) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# half precision: every finite float16 and bfloat16 number, against torch.nn.functional
+# ---------------------------------------------------------------------------------------------
+
+HALF = [torch.float16, torch.bfloat16]
+# a few units in the last place of the dtype (float16 keeps 11 bits, bfloat16 8)
+HALF_TOL = {torch.float16: dict(rtol=2e-3, atol=1e-5), torch.bfloat16: dict(rtol=1.6e-2, atol=1e-5)}
+
+
+def every_finite(dtype):
+    """Every finite number of a 16-bit float dtype, from -max to max (subnormals and -0.0 included)."""
+    bits = torch.arange(-(2**15), 2**15, dtype=torch.int32).to(torch.int16)
+    z = bits.view(dtype)
+    return z[torch.isfinite(z)]
+
+
+def torch_grad(name, z, **params):
+    """torch's own derivative (autograd through torch.nn.functional), in z's dtype."""
+    t = z.clone().requires_grad_()
+    (g,) = torch.autograd.grad(TORCH[name](t, **params).sum(), t)
+    return g
+
+
+@pytest.mark.parametrize("dtype", HALF, ids=str)
+@pytest.mark.parametrize("name", NAMES)
+def test_half_precision_over_the_whole_finite_range(name, dtype):
+    activation = ACTIVATIONS[name]
+    z = every_finite(dtype)
+    for params in cases(name):
+        value = activation(z, **params)
+        assert value.dtype == dtype and value.shape == z.shape
+        expected = TORCH[name](z, **params)
+        torch.testing.assert_close(value.float(), expected.float(), **HALF_TOL[dtype], equal_nan=True)
+        # never nan or inf where torch has none (selu of the largest float16 overflows in both)
+        assert not (~torch.isfinite(value) & torch.isfinite(expected)).any()
+        if name == "threshold":  # torch has no derivative of a step
+            continue
+        keep = z != 0 if name in ("elu", "selu") else torch.ones_like(z, dtype=torch.bool)  # the kink convention
+        t = z.clone().requires_grad_()
+        (ours,) = torch.autograd.grad(activation(t, **params).float().sum(), t)
+        assert ours.dtype == dtype
+        assert torch.equal(ours, activation.grad(z, **params))
+        theirs = torch_grad(name, z, **params)
+        assert not (~torch.isfinite(ours) & torch.isfinite(theirs)).any()
+        # torch's half backward of sigmoid/tanh works from the rounded output; ours from z in float32.
+        # Agree within the dtype's tolerance, or be at least as close to the float64 derivative.
+        truth = torch_grad(name, z.double(), **params)
+        close = torch.isclose(ours.double(), theirs.double(), **HALF_TOL[dtype])
+        no_worse = (ours.double() - truth).abs() <= (theirs.double() - truth).abs() + 2 * torch.finfo(dtype).eps * truth.abs()
+        bad = keep & ~(close | no_worse)
+        assert not bad.any(), (name, params, z[bad][:5], ours[bad][:5], theirs[bad][:5], truth[bad][:5])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_under_cpu_autocast_like_torch(name):
+    """torch.autocast runs the layers in bfloat16: the activation keeps bfloat16 and agrees with torch's."""
+    activation = ACTIVATIONS[name]
+    torch.manual_seed(0)
+    layer = nn.Linear(8, 16)
+    x = 3 * torch.randn(32, 8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        h = layer(x)
+        assert h.dtype == torch.bfloat16
+        ours = activation(h)
+        theirs = TORCH[name](h)
+    assert ours.dtype == theirs.dtype == torch.bfloat16
+    torch.testing.assert_close(ours.float(), theirs.float(), **HALF_TOL[torch.bfloat16])
+    (g_ours,) = torch.autograd.grad(ours.float().square().sum(), layer.weight, retain_graph=True)
+    if name != "threshold":
+        (g_theirs,) = torch.autograd.grad(theirs.float().square().sum(), layer.weight)
+        torch.testing.assert_close(g_ours, g_theirs, rtol=5e-2, atol=5e-2 * float(g_theirs.abs().max()))
+    assert g_ours.dtype == torch.float32 and torch.isfinite(g_ours).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# torch's contract at the edges
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_empty_and_zero_d_inputs_keep_their_shape(name):
+    activation = ACTIVATIONS[name]
+    for shape in [(0,), (3, 0), ()]:
+        z = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+        out = activation(z)
+        assert out.shape == shape and activation.grad(z.detach()).shape == shape
+        out.sum().backward()
+        assert z.grad.shape == shape
+    for x in (np.array(0.5), np.array(-0.5, dtype=np.float32)):
+        assert isinstance(activation(x), np.ndarray) and activation(x).shape == () and activation(x).dtype == x.dtype
+        assert activation.grad(x).shape == ()
+    assert isinstance(activation(np.float32(0.5)), float) and isinstance(activation(2), float)
+    assert activation(torch.tensor(0.5, dtype=torch.float16)).shape == ()
+
+
+@pytest.mark.parametrize("bad", ["0.5", ["0.5"], [0.5, "1"], np.array("1.0"), b"1"])
+def test_strings_are_refused_never_parsed(bad):
+    for name in NAMES:
+        with pytest.raises(TypeError, match=rf"{name}: argument 'z' got"):
+            ACTIVATIONS[name](bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# the declaration: one block per activation, everything else derived
+# ---------------------------------------------------------------------------------------------
+
+def test_a_thirteenth_activation_is_one_declaration():
+    registry = {}
+
+    @A.activation(label="Softsign", module="Softsign", params={"scale": 1.0}, formula="z / (1 + |z|)",
+                  grad_formula="1 / (1 + |z|)²", registry=registry)
+    class softsign:
+        r"""Softsign: :math:`s z / (1 + |z|)`.
+
+        Examples::
+
+            >>> softsign(1.0)
+            0.5
+        """
+
+        def value(z, *, scale):
+            return scale * z / (1 + z.abs())
+
+        def grad(z, value, *, scale):
+            return scale / (1 + z.abs()) ** 2
+
+        def grad_scale(z, value, *, scale):
+            return z / (1 + z.abs())
+
+    assert registry == {"softsign": softsign} and "softsign" not in ACTIVATIONS
+    assert softsign(1.0) == 0.5 and softsign.grad(1.0) == 0.25 and softsign.grad(np.array(1.0)).shape == ()
+    z = smooth_points("softsign").requires_grad_()
+    assert torch.autograd.gradgradcheck(lambda t: softsign(t, scale=2.0), (z,))
+    module = softsign.module(scale=2.0)
+    assert repr(module) == "Softsign(scale=2.0)" and module.activation is softsign
+    assert type(module(z).grad_fn).__name__ == "SoftsignFunctionBackward"
+    torch.testing.assert_close(module(z), F.softsign(z) * 2)
+    assert str(inspect.signature(softsign)) == "(z, scale=1.0)" and "softsign(z, scale=1.0)" in repr(softsign)
+    with pytest.raises(TypeError, match="needs value, grad"):
+        A.activation(label="X", module="X", formula="", grad_formula="", registry={})(type("broken", (), {}))
+
+
+def test_each_parameter_and_default_is_stated_once():
+    # the modules and functions read the declaration: leaky_relu's 0.01 is one number in the source
+    numbers_in_code = [node.value for node in ast.walk(ast.parse(inspect.getsource(A)))
+                       if isinstance(node, ast.Constant) and isinstance(node.value, float)]
+    assert numbers_in_code.count(0.01) == 1 and numbers_in_code.count(0.25) == 1  # leaky_relu's, prelu's
+    assert A.LeakyReLU().alpha == A.leaky_relu.params["alpha"] == 0.01
+    assert str(inspect.signature(A.LeakyReLU)) == "(alpha=0.01)"
+    assert str(inspect.signature(A.Swish)) == "(beta=1.0, learnable=False)"
+    assert str(inspect.signature(A.PReLU)) == "(num_parameters=1, init=0.25)"
+    assert A.PReLU().init == A.prelu.params["alpha"]
+
+
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@CUDA
+@pytest.mark.parametrize("name", NAMES)
+def test_cuda_half_precision_and_autocast_like_torch(name):
+    """The same code path on the GPU: every finite float16, and torch.autocast('cuda', float16)."""
+    activation = ACTIVATIONS[name]
+    for dtype in HALF:
+        z = every_finite(dtype).cuda()
+        value = activation(z)
+        assert value.dtype == dtype and value.device == z.device
+        torch.testing.assert_close(value.float(), TORCH[name](z).float(), **HALF_TOL[dtype], equal_nan=True)
+        assert torch.equal(torch.isfinite(value) | ~torch.isfinite(TORCH[name](z)), torch.ones_like(z, dtype=torch.bool))
+    torch.manual_seed(0)
+    layer = nn.Linear(8, 16).cuda()
+    x = 3 * torch.randn(32, 8, device="cuda")
+    with torch.autocast("cuda", dtype=torch.float16):
+        h = layer(x)
+        ours, theirs = activation(h), TORCH[name](h)  # torch runs some (softplus) in float32 under autocast
+    assert ours.dtype == torch.float16
+    torch.testing.assert_close(ours.float(), theirs.float(), **HALF_TOL[torch.float16])
+    (g,) = torch.autograd.grad(ours.float().square().sum(), layer.weight)
+    assert torch.isfinite(g).all()

@@ -204,9 +204,9 @@ def test_example_curves_are_named_as_their_kind(kind, epochs):
         assert diagnose(example_curves(kind, epochs=epochs, seed=seed)).kind == kind
 
 
-def test_quiz_has_one_curve_of_each_case():
-    kinds = sorted(diagnose(c).kind for c in quiz_curves().values())
-    assert kinds == sorted(k for k in KINDS if k != "too-few-epochs")
+def test_quiz_has_every_case_and_two_of_them_twice():
+    kinds = [diagnose(c).kind for c in quiz_curves().values()]
+    assert len(kinds) == 8 and set(kinds) == {k for k in KINDS if k != "too-few-epochs"}
 
 
 def test_example_curves_bad_input():
@@ -237,3 +237,73 @@ def test_every_recipe_trains_a_run_that_is_diagnosed_as_its_case(kind, one_threa
 def test_run_case_rejects_unknown_kind():
     with pytest.raises(ValueError, match="run_case"):
         run_case("underfit")
+
+
+# ------------------------------------------------------------------- epoch-mean training loss vs end of epoch
+def _fast_fall(epochs=12, floor=0.1, rate=0.5):
+    """A run whose loss falls fast: the per-epoch curve at the end of each epoch, and the epoch means
+    (the mean of the loss over the epoch, measured while it falls)."""
+    e = np.arange(1, epochs + 1, dtype=float)
+    at_end = floor + 2.2 * np.exp(-rate * e)
+    # the mean of floor + 2.2 exp(-rate s) over s in [e - 1, e]
+    mean = floor + 2.2 * (np.exp(-rate * (e - 1)) - np.exp(-rate * e)) / rate
+    return at_end, mean
+
+
+def test_validation_below_the_epoch_mean_is_timing_not_a_small_validation_set():
+    """A run still falling fast, validation measured at the end of each epoch and equal to the training loss
+    at that moment (2% above): it sits about 20% below the epoch means at every epoch. That is timing, not a
+    validation set too small; read from either training curve the run fits well."""
+    at_end, mean = _fast_fall(epochs=12, floor=0.0, rate=0.5)
+    val = at_end * 1.02
+    assert np.all(val < 0.8 * mean)                      # what a reader sees: validation well below training
+    by_mean = diagnose({"train_loss": mean, "val_loss": val})
+    by_end = diagnose({"train_loss": mean, "train_eval_loss": at_end, "val_loss": val})
+    assert by_end.train_curve == "train_eval_loss" and by_mean.train_curve == "train_loss"
+    assert by_mean.kind == by_end.kind == "good-fit"
+    # read naively, as if the epoch means were measured at the end of the epoch, it looks like a bad
+    # validation set: the mistake the shift avoids
+    naive = diagnose({"train_loss": mean, "train_eval_loss": mean, "val_loss": val})
+    assert naive.kind == "val-too-small"
+    # the end-of-epoch estimate from the means is close to the real end-of-epoch loss
+    assert by_mean.numbers["train_end"] == pytest.approx(by_end.numbers["train_end"], rel=0.15)
+
+
+def test_a_levelled_run_reads_the_same_from_either_training_curve():
+    at_end, mean = _fast_fall(epochs=30, floor=0.1, rate=0.5)
+    val = at_end * 1.05
+    assert diagnose({"train_loss": mean, "val_loss": val}).kind == "good-fit"
+    assert diagnose({"train_loss": mean, "train_eval_loss": at_end, "val_loss": val}).kind == "good-fit"
+
+
+def test_train_eval_loss_is_preferred_when_present():
+    """With an end-of-epoch training loss the gap is read from it: the same epoch means with a train_eval_loss
+    far below the validation loss is a gap, not a good fit."""
+    at_end, mean = _fast_fall(epochs=20)
+    val = at_end + 0.6
+    eval_low = at_end * 0.2
+    d = diagnose({"train_loss": mean, "train_eval_loss": eval_low, "val_loss": val})
+    assert d.kind == "train-too-small" and d.numbers["train_end"] == pytest.approx(np.median(eval_low[-5:]))
+
+
+def test_a_history_with_train_eval_loss_is_read():
+    from nbcourse.train import History
+
+    at_end, mean = _fast_fall(epochs=10)
+    h = History()
+    for e, (m_, a, v) in enumerate(zip(mean, at_end, at_end * 1.05), start=1):
+        h.append_epoch(epoch=e, train_loss=float(m_), train_eval_loss=float(a), val_loss=float(v))
+    assert diagnose(h).train_curve == "train_eval_loss"
+    h.append_epoch(epoch=11, train_loss=0.1, val_loss=0.1)        # an epoch without it: NaN, not read
+    assert diagnose(h).train_curve == "train_loss"
+
+
+def test_end_of_epoch_estimate_of_a_falling_mean():
+    from nbcourse.babysitting import _end_of_epoch
+
+    at_end, mean = _fast_fall(epochs=10, floor=0.0)   # pure exponential: the estimate is off by a constant 1%
+    np.testing.assert_allclose(_end_of_epoch(mean)[:-1], at_end[:-1] * 2 * np.sinh(0.25) / 0.5,   # 1% above
+                               rtol=1e-12)
+    assert np.all(_end_of_epoch(mean) <= mean)
+    flat = np.full(8, 0.7)
+    np.testing.assert_array_equal(_end_of_epoch(flat), flat)

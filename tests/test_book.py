@@ -1,10 +1,13 @@
-"""The book as a reader gets it: built once with warnings as errors (every notebook executed), then opened
-in headless Chromium: no console error of ours, every image shows, every kernel-free widget switches its
-frame when a control is clicked, pages stay under 3 MB, launch and download buttons point at the
-repository. Screenshots of every page are written to ``<build>/screenshots`` (the path is printed).
+"""The book as a reader gets it: built once with warnings as errors, then opened in headless Chromium: no
+console error of ours, every image shows, every kernel-free widget switches its frame when a control is
+clicked, pages stay under 3 MB, launch and download buttons point at the repository. Screenshots of every
+page are written to ``<build>/screenshots`` (the path is printed).
 
-The build takes minutes (it executes every notebook); set ``NBCOURSE_BOOK_OUT=DIR`` to build into DIR
-(kept, and an unchanged book rebuilds in seconds from its execution cache) instead of a temporary folder.
+The notebooks are not executed a second time for the build: the session's executions (``notebook_runs``
+in ``tests/conftest.py``, shared with ``tests/test_notebooks.py``) go into the build's execution cache
+first, and the build must find every notebook there. Under pytest-xdist the tests of this file run in one
+worker (``TOGETHER`` in ``tests/conftest.py``), so the book is built once. Set ``NBCOURSE_BOOK_OUT=DIR`` to build into DIR (kept)
+instead of a temporary folder.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,19 +59,63 @@ def _report(request, line: str) -> None:
         print(line)
 
 
+def _cache_executed_notebooks(cache_folder: Path, runs) -> set[int]:
+    """Put the executed notebooks where the build's ``execute_notebooks: cache`` looks for them (myst-nb's
+    jupyter-cache in ``<output>/_build/.jupyter_cache``); returns the ids of the cache's records.
+
+    The cache recognises a notebook by its code cells' source and metadata and its kernelspec: each entry
+    is the stored notebook with the executed outputs, so it matches whatever nbclient adds to metadata."""
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(str(cache_folder))
+    for run in runs:
+        nb = nbformat.read(run.path, as_version=4)
+        for cell, executed in zip(nb.cells, run.nb.cells):
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = executed.outputs, executed.execution_count
+        for key in ("language_info", "widgets"):  # what the build takes from a cached notebook's metadata
+            if key in run.nb.metadata:
+                nb.metadata[key] = run.nb.metadata[key]
+        cache.cache_notebook_bundle(CacheBundleIn(nb, str(run.path), data={"execution_seconds": run.seconds}),
+                                    check_validity=False, overwrite=True)
+    return {record.pk for record in cache.list_cache_records()}
+
+
 @pytest.fixture(scope="module")
-def book(request, tmp_path_factory) -> Path:
-    """Build the book once for this module; returns the HTML folder."""
+def book(request, tmp_path_factory, notebook_runs) -> Path:
+    """Build the book once for this module from the session's notebook executions; returns the HTML folder."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "cache", "the build takes the executed notebooks from its cache"
+    notebooks = [ROOT / f"{p}.ipynb" for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
+    runs = notebook_runs.all(notebooks)
+    failed = [f"{run.path.relative_to(ROOT)}: {run.error}" for run in runs if run.error]
+    if failed:
+        pytest.fail("the book cannot build: notebooks fail (tests/test_notebooks.py says more):\n" + "\n".join(failed),
+                    pytrace=False)
+
     out = Path(os.environ.get("NBCOURSE_BOOK_OUT") or tmp_path_factory.mktemp("book"))
+    cache_folder = out / "_build" / ".jupyter_cache"
+    cached = _cache_executed_notebooks(cache_folder, runs)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book) if jupyter_book.exists() else "jupyter-book", "build", "-W", "-n",
                "--keep-going", "--path-output", str(out), str(ROOT)]
     env = {k: v for k, v in os.environ.items() if k != "NBCOURSE_BOOK_BUILD"}
+    start = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, timeout=3600, env=env, cwd=ROOT)
     log = proc.stdout[-6000:] + proc.stderr[-6000:]
     assert proc.returncode == 0, f"jupyter-book build -W -n failed (exit {proc.returncode}):\n{log}"
     html = out / "_build" / "html"
-    _report(request, f"\nbook built into {html}")
+    here = [run for run in runs if run.by_this_call]
+    _report(request, f"\nbook built into {html} in {time.perf_counter() - start:.0f} s, after executing "
+                     f"{len(here)} of its {len(runs)} notebooks here ({sum(r.seconds for r in here):.0f} s)")
+
+    from jupyter_cache import get_cache
+
+    again = [r.uri for r in get_cache(str(cache_folder)).list_cache_records() if r.pk not in cached]
+    assert again == [], (f"the book build executed {again} again instead of taking the session's execution from "
+                         "its cache (a page that is not an .ipynb in book/, or a cache that no longer matches)")
     return html
 
 

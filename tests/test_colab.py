@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 import warnings
 from pathlib import Path
@@ -96,3 +97,124 @@ def test_write_inserts_replaces_and_leaves_the_rest(tmp_path):
     assert "lacks the tags" in colab.check_notebooks([tmp_path / "untagged.ipynb"])[0]
     with pytest.raises(ValueError, match="neither a notebook"):
         colab.check_notebooks([tmp_path / "fresh.txt"])
+
+
+# ------------------------------------------------------------------------------------ the Colab branch
+def _installed_by_the_first_cell(version: str) -> tuple[str, str]:
+    """(requirement, version) of the ``%pip install`` line in the first cell's Colab branch."""
+    line = next(l for l in colab.first_cell(version).splitlines() if "%pip install" in l)
+    requirement = re.search(r'"([^"]+)"', line).group(1)
+    name, url = (part.strip() for part in requirement.split("@", 1))
+    tag = url.rsplit("@", 1)[1]
+    assert name == "nbcourse" and url.startswith(f"git+{colab.REPOSITORY}"), requirement
+    return requirement, tag
+
+
+def test_the_colab_install_names_this_version_of_the_package():
+    """The first cell installs the tag of the version in pyproject.toml (the one the notebooks require); where
+    the repository has tags at all, that tag must be one of them."""
+    import subprocess
+
+    tomllib = pytest.importorskip("tomllib")
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    _, tag = _installed_by_the_first_cell(nbcourse.__version__)
+    assert tag == f"v{version}", f"the first cell installs {tag}, but pyproject.toml's version is {version}"
+    first = nbformat.read(ROOT / "book/activations/at-a-glance.ipynb", as_version=4).cells[0].source
+    assert f'nbcourse.require("{version}")' in first and f"@{tag}" in first
+    try:
+        tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=30).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        tags = []
+    if tags:
+        assert tag in tags, f"the first cell installs the tag {tag}, which the repository lacks (tags: {tags})"
+
+
+#: one quick notebook per chapter, run in the clean environment
+COLAB_NOTEBOOKS = ["book/gradient-descent/03-interactive-example.ipynb", "book/activations/at-a-glance.ipynb"]
+#: Colab brings its own torch (and IPython's kernel); here the course's CPU pin stands in for it
+COLAB_PREINSTALLED = ["torch==2.13.0", "ipykernel"]
+
+
+def _source_copy(target: Path) -> Path:
+    """The files a build of the package reads, copied (a build in the source tree would leave build/ there)."""
+    import shutil
+
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(ROOT / "nbcourse", target / "nbcourse", ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def _colab_venv(tmp_path: Path) -> Path:
+    """A virtual environment with what Colab has and nbcourse's loose dependencies, kept between runs
+    under ~/.cache while pyproject.toml's dependencies, the preinstalled packages and Python are the same."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    key = json.dumps([project["dependencies"], COLAB_PREINSTALLED, sys.version], sort_keys=True)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nbcourse"
+    venv = cache / f"colab-venv-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    python = venv / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+    def pip(*args: str) -> None:
+        done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *args], env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, f"pip install {' '.join(args)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+
+    source = _source_copy(tmp_path)
+    if not (venv / "ready").exists():
+        import shutil
+
+        shutil.rmtree(venv, ignore_errors=True)
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+        pip(*COLAB_PREINSTALLED)
+        pip(str(source))  # the dependencies, from pyproject.toml's ranges
+        (venv / "ready").write_text(key, encoding="utf-8")
+    # this tree's nbcourse, as the cell's `pip install "nbcourse @ git+..."` would build it (not editable)
+    pip("--no-deps", "--force-reinstall", str(source))
+    return venv
+
+
+RUN_NOTEBOOKS = r"""
+import sys, pathlib, nbformat, nbclient, nbcourse
+assert "site-packages" in nbcourse.__file__, nbcourse.__file__   # the installed package, not the tree
+for path in sys.argv[1:]:
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(pathlib.Path(path).parent)}}).execute()
+    print("ran", path)
+"""
+
+
+def test_a_clean_environment_installed_as_the_colab_cell_does_runs_a_notebook_of_each_chapter(tmp_path):
+    """``pip install`` of the project itself (pyproject.toml's loose ranges, not requirements.txt) beside a
+    preinstalled torch, then one notebook of each chapter, executed from a copy outside the source tree."""
+    import os
+    import shutil
+    import subprocess
+
+    chapters = {Path(nb).parent.name for nb in COLAB_NOTEBOOKS}
+    assert chapters == {p.name for p in (ROOT / "book").iterdir() if p.is_dir() and any(p.glob("*.ipynb"))}, \
+        "one notebook of each chapter"
+    (tmp_path / "src").mkdir()
+    venv = _colab_venv(tmp_path / "src")
+    copies = []
+    for nb in COLAB_NOTEBOOKS:
+        target = tmp_path / nb
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / nb, target)
+        copies.append(str(target))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "JUPYTER_PATH", "NBCOURSE_BOOK_BUILD", "MPLBACKEND")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run([str(venv / "bin" / "python"), "-c", RUN_NOTEBOOKS, *copies], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"{done.stdout[-2000:]}\n{done.stderr[-6000:]}"
+    assert done.stdout.count("ran ") == len(COLAB_NOTEBOOKS)

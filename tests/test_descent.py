@@ -227,6 +227,50 @@ def test_every_sample_is_seen_once_per_epoch():
     assert run.steps == 3 and moved == pytest.approx(y.sum(), rel=1e-6)
 
 
+def test_batch_size_m_is_exactly_batch_descent_whatever_the_seed():
+    """Batch size m (given as m or as None) takes the very steps of descend, to the last bit."""
+    cost = _cost(48)
+    reference = descend(cost, (-1.5, 2.0), lr=0.3, steps=60)
+    for batch_size, seed in ((cost.m, 0), (cost.m, 7), (None, 3)):
+        run = minibatch_descent(cost, (-1.5, 2.0), lr=0.3, batch_size=batch_size, steps=60, seed=seed)
+        np.testing.assert_array_equal(run.params, reference.params)
+
+
+@pytest.mark.parametrize("batch_size", [1, 5, 7, 24, 47, 48])
+def test_every_batch_size_sees_each_sample_once_per_epoch(batch_size):
+    """Powers of two as targets (x = 0): each step moves b by lr * mean(y over the batch), so the batch sizes and
+    the sums identify which samples each epoch used. No batch may straddle two epochs."""
+    m = 12 if batch_size < 12 else 48
+    y = 2.0 ** np.arange(m)
+    cost = LineCost(np.zeros(m), y)
+    lr = 1e-30                                      # b stays ~0: each step adds lr * mean(y over the batch)
+    run = minibatch_descent(cost, (0.0, 0.0), lr=lr, batch_size=batch_size, epochs=3, seed=1)
+    # the epochs split the batch sizes: full batches then one smaller remainder per epoch
+    per_epoch = [batch_size] * (m // batch_size) + ([m % batch_size] if m % batch_size else [])
+    assert run.batch_sizes.tolist() == per_epoch * 3
+    assert run.evaluations[-1] == 3 * m
+    sums = np.diff(run.params[:, 1]) / lr * run.batch_sizes       # the sum of y over each batch
+    ends = np.cumsum(per_epoch * 3)
+    for epoch in range(3):
+        used = sums[(ends > epoch * m) & (ends <= (epoch + 1) * m)].sum()
+        assert used == pytest.approx(y.sum(), rel=1e-9)           # every sample once: the sum of all 2**i
+
+
+def test_a_growing_batch_becomes_batch_descent_and_settles():
+    """The "grow the batch" run of the batch-versus-stochastic page: once S reaches m, the steps are batch
+    steps, and the distance to the minimum shrinks (it used to grow when batches straddled epochs)."""
+    cost = _cost(144, seed=1)
+    run = minibatch_descent(cost, (-1.0, 2.0), lr=0.3, steps=3000, seed=0,
+                            batch_size=lambda t: growing_batch_size(t, initial=1, every=300, limit=cost.m))
+    assert np.all(run.batch_sizes[-599:] == cost.m)          # (one remainder batch ends the epoch before)
+    dist = np.linalg.norm(run.params - cost.solution, axis=-1)
+    assert np.all(np.diff(dist[-599:]) <= 1e-15)
+    # and from the moment S = m, the run is descend started where it was
+    t0 = int(np.argmax(run.batch_sizes == cost.m))
+    rest = descend(cost, run.params[t0], lr=0.3, steps=run.steps - t0)
+    np.testing.assert_allclose(run.params[t0:], rest.params, rtol=0, atol=1e-15)
+
+
 def test_epochs_steps_and_evaluations():
     cost = _cost(48)
     assert minibatch_descent(cost, (0.0, 0.0), lr=0.1, batch_size=24, epochs=2).steps == 4
@@ -234,8 +278,9 @@ def test_epochs_steps_and_evaluations():
     assert run.steps == 72 and run.evaluations[-1] == 72 and np.all(run.batch_sizes == 1)
     grow = minibatch_descent(cost, (0.0, 0.0), lr=0.1, steps=30,
                              batch_size=lambda t: growing_batch_size(t, initial=1, every=10, limit=48))
-    assert grow.batch_sizes.tolist() == [1] * 10 + [2] * 10 + [4] * 10
-    assert grow.evaluations[-1] == 70
+    # the epoch's last batch holds the 2 samples left of 48, then the next epoch starts
+    assert grow.batch_sizes.tolist() == [1] * 10 + [2] * 10 + [4] * 4 + [2] + [4] * 5
+    assert grow.evaluations[-1] == 68
     with pytest.raises(ValueError, match="exactly one of 'steps' and 'epochs'"):
         minibatch_descent(cost, (0.0, 0.0), lr=0.1, batch_size=1)
     with pytest.raises(ValueError, match="only 48 samples"):

@@ -8,6 +8,7 @@ written with torch; a new loss is tested by adding it to both.
 from __future__ import annotations
 
 import doctest
+import inspect
 import math
 import pydoc
 import warnings
@@ -200,6 +201,11 @@ def test_docstring_examples_run():
 def test_help_shows_formula_and_signature():
     text = pydoc.render_doc(L.mse, renderer=pydoc.plaintext)
     assert "mse(input, target, *, reduction='mean')" in text and "2(\\hat y_i - y_i)/m" in text
+    assert str(inspect.signature(L.cross_entropy)) == (
+        "(input, target, weight=None, *, ignore_index=-100, label_smoothing=0.0, reduction='mean')")
+    assert str(inspect.signature(L.huber.grad)) == "(input, target, delta=1.0, *, reduction='mean')"
+    assert str(inspect.signature(L.CrossEntropyLoss)) == (
+        "(weight=None, *, ignore_index=-100, label_smoothing=0.0, reduction='mean')")
     assert "S_i(\\delta_{ij} - S_j)" in pydoc.render_doc(L.softmax.jacobian, renderer=pydoc.plaintext)
 
 
@@ -244,7 +250,7 @@ def test_training_goes_through_the_analytic_backward(name, case):
     loss = L.LOSSES[name]
     module = loss.module(**case.kwargs)
     out = module(x, *inputs[1:])
-    assert type(out.grad_fn).__name__ == "_AnalyticLossBackward"
+    assert type(out.grad_fn).__name__ == f"{loss.function.__name__}Backward" == f"{loss.module.__name__}FunctionBackward"
     out.backward()
     torch.testing.assert_close(x.grad, loss.grad(*inputs, **case.kwargs), rtol=1e-12, atol=1e-15)
 
@@ -260,14 +266,50 @@ def test_triplet_module_equals_torch_module_and_trains():
     assert L.TripletMarginLoss is L.TripletLoss and L.L1Loss is L.MAELoss
 
 
-@pytest.mark.parametrize("name", ["mse", "huber", "bce_with_logits", "cross_entropy", "contrastive"])
-def test_double_backward_is_exact(name):
-    case = CASES[name][-1]
+def _grad_or_zero(y, x):
+    """dy/dx, or zeros where y has no graph (a derivative that is constant in x)."""
+    if not y.requires_grad:
+        return torch.zeros_like(x)
+    (g,) = torch.autograd.grad(y, x, allow_unused=True)
+    return torch.zeros_like(x) if g is None else g
+
+
+@pytest.mark.parametrize("reduction", ("mean", "none"))
+@pytest.mark.parametrize("name, case", ALL)
+def test_gradgradcheck_of_every_loss(name, case, reduction):
+    """Second derivatives: autograd differentiates the analytic first derivative, so it is exact."""
     inputs = list(case.inputs(5))
-    inputs[0] = inputs[0].clone().requires_grad_(True)
+    for i in case.differentiable:
+        inputs[i] = inputs[i].clone().requires_grad_(True)
     loss = L.LOSSES[name]
-    assert torch.autograd.gradgradcheck(lambda x: loss(x, *inputs[1:], **case.kwargs, reduction="sum"),
-                                        (inputs[0],))
+    assert torch.autograd.gradgradcheck(lambda *xs: loss(*xs, **case.kwargs, reduction=reduction), tuple(inputs))
+    # forward mode (jvp) too, and batched gradients (vmap over the backward pass)
+    assert torch.autograd.gradcheck(lambda *xs: loss(*xs, **case.kwargs, reduction=reduction), tuple(inputs),
+                                    check_forward_ad=True, check_batched_grad=True)
+
+
+@pytest.mark.parametrize("name, case", ALL)
+def test_hessian_and_hvp_equal_torchs(name, case):
+    """torch.func.hessian, create_graph=True and Hessian-vector products through the analytic backward."""
+    inputs = case.inputs(6)
+    x = inputs[0]
+    loss = L.LOSSES[name]
+    ours = torch.func.hessian(lambda t: loss(t, *inputs[1:], **case.kwargs, reduction="mean"))(x)
+    theirs = torch.func.hessian(lambda t: case.reference(t, *inputs[1:], **case.kwargs, reduction="mean"))(x)
+    torch.testing.assert_close(ours, theirs, rtol=1e-7, atol=1e-10)
+    v = torch.randn(x.shape, generator=_gen(7), dtype=DOUBLE)
+    leaf = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(loss(leaf, *inputs[1:], **case.kwargs, reduction="mean"), leaf, create_graph=True)
+    hvp = _grad_or_zero((g * v).sum(), leaf)  # mae, nll: piecewise linear, no second derivative
+    torch.testing.assert_close(hvp, (theirs.reshape(x.numel(), x.numel()) @ v.reshape(-1)).reshape(x.shape),
+                               rtol=1e-7, atol=1e-10)
+    # per-sample gradients: vmap over torch.func.grad, as nbcourse.per_sample does
+    rowwise = not any(isinstance(v, torch.Tensor) and v.dim() > 1 for v in case.kwargs.values())
+    if len(inputs) == 2 and x.dim() == 2 and inputs[1].shape[:1] == x.shape[:1] and rowwise:
+        rows = torch.func.vmap(torch.func.grad(lambda xi, yi: loss(xi[None], yi[None], **case.kwargs,
+                                                                   reduction="sum")))(x, inputs[1])
+        torch.testing.assert_close(rows, loss.grad(*inputs, **case.kwargs, reduction="sum"), rtol=1e-10,
+                                   atol=1e-12)
 
 
 @pytest.mark.parametrize("name, case, weight_name", [
@@ -336,8 +378,8 @@ def test_softmax_of_the_lecture_example_and_the_naive_failure():
 def test_softmax_module_trains_through_its_own_backward():
     z = torch.randn(2, 3, dtype=DOUBLE, requires_grad=True)
     out = L.Softmax(dim=1)(z)
-    assert type(out.grad_fn).__name__ == "_SoftmaxBackward"
-    assert type(L.LogSoftmax(dim=1)(z).grad_fn).__name__ == "_LogSoftmaxBackward"
+    assert type(out.grad_fn).__name__ == "SoftmaxFunctionBackward"
+    assert type(L.LogSoftmax(dim=1)(z).grad_fn).__name__ == "LogSoftmaxFunctionBackward"
     assert "dim=1" in repr(L.Softmax(dim=1))
 
 
@@ -602,3 +644,291 @@ def test_bad_input_raises_a_clear_error(call, error, parts):
         call()
     for part in parts:
         assert part in str(info.value), (part, str(info.value))
+
+
+# ------------------------------------------------------------------------- half precision
+
+HALF = [torch.float16, torch.bfloat16]
+# within the dtype's tolerance: a few units in the last place of the result (float16 has 11 bits,
+# bfloat16 8), and the rounding of the inputs themselves
+HALF_TOL = {torch.float16: dict(rtol=2e-3, atol=2e-3), torch.bfloat16: dict(rtol=1.6e-2, atol=1.6e-2)}
+
+
+def _half_inputs(case, dtype, scale):
+    """The case's inputs, scaled towards the dtype's range and rounded to the dtype (indices kept)."""
+    inputs = []
+    for i, t in enumerate(case.inputs(12)):
+        if t.is_floating_point() and i in case.differentiable and case.reference not in (
+                F.binary_cross_entropy,) and not (i == 1 and case.reference is F.binary_cross_entropy_with_logits):
+            t = t * scale
+        inputs.append(t.to(dtype) if t.is_floating_point() else t)
+    kwargs = {k: v.to(dtype) if isinstance(v, torch.Tensor) else v for k, v in case.kwargs.items()}
+    return inputs, kwargs
+
+
+def _stable_log_cosh(x, y, reduction="mean"):
+    r = x - y
+    return _reduce(torch.logaddexp(r, -r) - math.log(2), reduction)
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0])
+@pytest.mark.parametrize("dtype", HALF, ids=str)
+@pytest.mark.parametrize("name, case", ALL)
+def test_half_precision_agrees_with_torch(name, case, dtype, scale):
+    """float16/bfloat16 in: the dtype out, torch's value and gradient within the dtype's tolerance, no
+    nan or inf where torch has none."""
+    inputs, kwargs = _half_inputs(case, dtype, scale)
+    loss = L.LOSSES[name]
+    for reduction in ("mean", "none"):
+        x = inputs[0].clone().requires_grad_(True)
+        ours = loss(x, *inputs[1:], **kwargs, reduction=reduction)
+        assert ours.dtype == dtype
+        (g,) = torch.autograd.grad(ours.float().sum(), x)
+        assert g.dtype == dtype
+        # torch's reference in float32 on the same (rounded) inputs: what a correctly rounded half result is
+        x32 = inputs[0].float().requires_grad_(True)
+        reference = _stable_log_cosh if name == "log_cosh" else case.reference  # log(cosh(100)) overflows
+        theirs = reference(x32, *(t.float() if t.is_floating_point() else t for t in inputs[1:]),
+                                **{k: v.float() if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()},
+                                reduction=reduction)
+        (expected,) = torch.autograd.grad(theirs.sum(), x32)
+        tol = {k: v * max(1.0, float(theirs.detach().abs().max())) if k == "atol" else v for k, v in HALF_TOL[dtype].items()}
+        torch.testing.assert_close(ours.float(), theirs.to(dtype).float(), **tol)
+        torch.testing.assert_close(g.float(), expected.to(dtype).float(), **HALF_TOL[dtype])
+        assert torch.isfinite(ours).all() == torch.isfinite(theirs.to(dtype)).all()
+        torch.testing.assert_close(loss.grad(*inputs, **kwargs, reduction=reduction).float(), g.float(),
+                                   **HALF_TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", HALF, ids=str)
+def test_half_precision_over_the_whole_finite_range(dtype):
+    """Logits at the dtype's largest finite values: finite where torch is, equal to torch's."""
+    big = torch.finfo(dtype).max
+    z = torch.tensor([[big, -big, 0.0], [-big, big, big], [1.0, -1.0, 0.5]], dtype=dtype)
+    y = torch.tensor([1, 0, 2])
+    p = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.5, 0.5, 0.5]], dtype=dtype)
+    pairs = {
+        "cross_entropy": (L.cross_entropy, F.cross_entropy, (z, y)),
+        "bce_with_logits": (L.bce_with_logits, F.binary_cross_entropy_with_logits, (z, p)),
+        "huber": (L.huber, F.huber_loss, (z, z.flip(0))),
+        "mae": (L.mae, F.l1_loss, (z, z.flip(0))),
+        "log_cosh": (L.log_cosh, _stable_log_cosh, (z, torch.zeros_like(z))),
+    }
+    for name, (ours, theirs, args) in pairs.items():
+        x = args[0].clone().requires_grad_(True)
+        value = ours(x, *args[1:], reduction="none")
+        (g,) = torch.autograd.grad(value.float().sum(), x)
+        reference = theirs(args[0].float(), *(a.float() if a.is_floating_point() else a for a in args[1:]),
+                           reduction="none").to(dtype)
+        assert value.dtype == dtype and (torch.isfinite(value) == torch.isfinite(reference)).all(), name
+        assert torch.isfinite(g).all(), name
+        ok = torch.isfinite(reference)
+        torch.testing.assert_close(value[ok].float(), reference[ok].float(), **HALF_TOL[dtype])
+    s = L.softmax(z, dim=1)
+    assert s.dtype == dtype and torch.isfinite(s).all()
+    torch.testing.assert_close(s.float(), torch.softmax(z.float(), 1).to(dtype).float(), **HALF_TOL[dtype])
+    torch.testing.assert_close(L.log_softmax(z, dim=1).float(), torch.log_softmax(z.float(), 1).to(dtype).float(),
+                               **HALF_TOL[dtype])
+
+
+@pytest.mark.parametrize("name, case", ALL)
+def test_under_cpu_autocast_the_loss_is_float32_like_torchs(name, case):
+    """torch.autocast: a bfloat16 network, the loss in float32 (autocast's rule for losses)."""
+    inputs = case.inputs(13)
+    loss = L.LOSSES[name]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        layer = torch.nn.Linear(inputs[0].shape[-1], inputs[0].shape[-1])
+        x = layer(inputs[0].float()) if case.reference is not F.binary_cross_entropy else None
+        if x is None:  # probabilities: a sigmoid of the layer's output
+            x = torch.sigmoid(layer(inputs[0].float()))
+        assert x.dtype == torch.bfloat16
+        rest = [t.to(torch.bfloat16) if t.is_floating_point() else t for t in inputs[1:]]
+        kwargs = {k: v.float() if isinstance(v, torch.Tensor) else v for k, v in case.kwargs.items()}
+        ours = loss(x, *rest, **kwargs)
+        theirs = case.reference(x, *rest, **kwargs) if name not in ("log_cosh", "contrastive") else None
+        ours.backward()
+    assert ours.dtype == torch.float32
+    if theirs is not None:
+        assert theirs.dtype == torch.float32
+        torch.testing.assert_close(ours, theirs, rtol=1e-3, atol=1e-3)
+    assert all(torch.isfinite(p.grad).all() for p in layer.parameters())
+
+
+# ------------------------------------------------------------------------------ torch's edges
+
+@pytest.mark.parametrize("name, case", ALL)
+def test_empty_batches_follow_torch(name, case):
+    inputs = case.inputs(14)
+    empty = [t[:0] if t.dim() else t for t in inputs]
+    if empty[0].dim() == 1 and case.reference in (F.cross_entropy, F.nll_loss):  # (C,): a sample, never empty
+        return
+    kwargs = {k: v[:0] if isinstance(v, torch.Tensor) and v.dim() > 1 else v for k, v in case.kwargs.items()}
+    loss = L.LOSSES[name]
+    for reduction in REDUCTIONS:
+        x = empty[0].clone().requires_grad_(True)
+        ours = loss(x, *empty[1:], **kwargs, reduction=reduction)
+        theirs = case.reference(empty[0], *empty[1:], **kwargs, reduction=reduction)
+        assert ours.shape == theirs.shape
+        torch.testing.assert_close(ours, theirs, equal_nan=True)
+        (g,) = torch.autograd.grad(ours.sum(), x)
+        assert g.shape == x.shape and g.numel() == 0
+        assert loss.grad(*empty, **kwargs, reduction=reduction).shape == x.shape
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.25])
+@pytest.mark.parametrize("weight", [None, _W5], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("name", ["cross_entropy", "nll"])
+def test_all_ignored_batches_give_torchs_value_and_a_zero_gradient(name, weight, label_smoothing):
+    if name == "nll" and label_smoothing:
+        return
+    z = torch.randn(4, 5, 2, dtype=DOUBLE, generator=_gen(15))
+    target = torch.full((4, 2), -1)
+    kwargs = dict(weight=weight, ignore_index=-1, **({"label_smoothing": label_smoothing} if label_smoothing else {}))
+    reference = F.cross_entropy if name == "cross_entropy" else F.nll_loss
+    for reduction in REDUCTIONS:
+        x = z.clone().requires_grad_(True)
+        ours = L.LOSSES[name](x, target, **kwargs, reduction=reduction)
+        leaf = z.clone().requires_grad_(True)
+        theirs = reference(leaf, target, **kwargs, reduction=reduction)
+        torch.testing.assert_close(ours, theirs, equal_nan=True)
+        ours.sum().backward()
+        theirs.sum().backward()
+        assert torch.equal(x.grad, torch.zeros_like(z)) and torch.equal(leaf.grad, torch.zeros_like(z))
+        assert torch.equal(L.LOSSES[name].grad(z, target, **kwargs, reduction=reduction), torch.zeros_like(z))
+    # some ignored: label smoothing leaves the ignored samples out of the value, the mean and the gradient
+    target[0, 0], target[2, 1] = 3, 0
+    x = z.clone().requires_grad_(True)
+    leaf = z.clone().requires_grad_(True)
+    L.LOSSES[name](x, target, **kwargs).backward()
+    reference(leaf, target, **kwargs).backward()
+    torch.testing.assert_close(x.grad, leaf.grad)
+    assert torch.equal(x.grad[1], torch.zeros_like(z[1]))
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "huber", "log_cosh", "bce", "bce_with_logits"])
+def test_zero_d_inputs_keep_their_shape(name):
+    loss = L.LOSSES[name]
+    x, y = torch.tensor(0.3, dtype=DOUBLE), torch.tensor(1.0, dtype=DOUBLE)
+    for reduction in REDUCTIONS:
+        assert loss(x, y, reduction=reduction).shape == ()
+        assert loss.grad(x, y, reduction=reduction).shape == ()
+    out = loss(np.array(0.3), np.array(1.0), reduction="none")
+    assert isinstance(out, np.ndarray) and out.shape == ()
+    assert isinstance(loss.grad(np.array(0.3), np.array(1.0)), np.ndarray) and loss.grad(np.array(0.3), 1.0).shape == ()
+    assert isinstance(loss(0.3, 1.0), float) and isinstance(loss.grad(0.3, 1.0), float)
+    assert isinstance(loss(np.float32(0.3), 1.0), float)
+
+
+def test_softmax_of_empty_and_zero_d_input():
+    for shape, dim in (((0,), -1), ((2, 0), -1), ((0, 3), -1), ((0, 3), 0)):
+        z = torch.empty(shape, dtype=DOUBLE, requires_grad=True)
+        for ours, theirs in ((L.softmax, torch.softmax), (L.log_softmax, torch.log_softmax)):
+            out = ours(z, dim=dim)
+            assert out.shape == theirs(z, dim).shape == shape
+            out.sum().backward()
+            assert ours.grad(z.detach(), torch.empty(shape, dtype=DOUBLE), dim=dim).shape == shape
+    assert L.softmax(torch.tensor(3.0)).item() == 1.0 and L.softmax(torch.tensor(3.0)).shape == ()
+    assert L.softmax(np.array(3.0)).shape == () and L.log_softmax(2.0) == 0.0
+
+
+@pytest.mark.parametrize("bad", ["0.5", ["0.5", "1"], np.array(["1.0"]), [1.0, "2"]])
+def test_strings_are_refused_never_parsed(bad):
+    for call in (lambda: L.mse(bad, [0.5]), lambda: L.mse([0.5], bad), lambda: L.softmax(bad),
+                 lambda: L.cross_entropy(np.zeros((1, 2)), bad)):
+        with pytest.raises(TypeError, match=r"(input|target|z)"):
+            call()
+    with pytest.raises(TypeError, match="huber: delta must be a finite number, got str '0.5'"):
+        L.huber([1.0], [0.0], delta="0.5")
+    with pytest.raises(TypeError, match="cross_entropy: ignore_index must be an integer, got str"):
+        L.cross_entropy(np.zeros((1, 2)), [0], ignore_index="-100")
+    with pytest.raises(TypeError, match="CrossEntropyLoss: label_smoothing must be a finite number"):
+        L.CrossEntropyLoss(label_smoothing="0.1")
+
+
+def test_bad_call_names_the_function_and_its_signature():
+    with pytest.raises(TypeError, match=r"mse: missing a required argument: 'target'; the signature is mse\(input"):
+        L.mse(torch.zeros(2))
+    with pytest.raises(TypeError, match=r"HuberLoss: got an unexpected keyword argument 'margin'"):
+        L.HuberLoss(margin=1.0)
+
+
+# ------------------------------------------------------------------- the declared targets
+
+def test_every_loss_module_declares_its_targets():
+    expected = {"mse": ("values",), "mae": ("values",), "huber": ("values",), "log_cosh": ("values",),
+                "bce": ("probabilities",), "bce_with_logits": ("probabilities",),
+                "cross_entropy": ("classes", "probabilities"), "nll": ("classes",), "contrastive": ("pairs",),
+                "triplet": ("triplets",)}
+    assert set(expected) == set(L.LOSSES)
+    for name, loss in L.LOSSES.items():
+        module = loss.module
+        assert module.targets == loss.targets == expected[name]
+        assert set(module.targets) <= set(L.TARGET_KINDS)
+        assert module().targets == expected[name]
+        assert hasattr(module, "ignore_index") == (name in ("cross_entropy", "nll"))
+    assert L.CrossEntropyLoss.ignore_index == -100 and L.NLLLoss(ignore_index=3).ignore_index == 3
+    assert L.CrossEntropyLoss(ignore_index=-1).ignore_index == -1
+    assert L.L1Loss.targets == ("values",) and L.TripletMarginLoss.targets == ("triplets",)
+
+
+def test_a_new_loss_is_one_declaration():
+    """The mechanism derives the function, .grad, the Function and the module from one block."""
+    registry = {}
+
+    @L.loss(module="QuarticLoss", targets=("values",), options={"scale": L.Option(1.0, L._positive)},
+            registry=registry)
+    class quartic:
+        r"""Quartic loss: :math:`\ell_i = s (\hat y_i - y_i)^4`.
+
+        Examples::
+
+            >>> quartic(torch.tensor([2.0]), torch.tensor([0.0]))
+            tensor(16.)
+        """
+        grad_doc = r"""Derivative: :math:`4 s r^3`. Examples:: (see above)"""
+
+        def prepare(where, input, target, scale):
+            x, y, kind = L._elementwise_pair(where, input, target)
+            return [x, y], kind, {"scale": scale}
+
+        def terms(input, target, *, scale):
+            r = input - target
+            return scale * r**4, input.numel(), (r,)
+
+        def vjp(input, target, upstream, cache, need_target, *, scale):
+            r = input - target if cache is None else cache[0]
+            grad = 4 * scale * r**3 * upstream
+            return grad, -grad if need_target else None
+
+    assert registry == {"quartic": quartic} and "quartic" not in L.LOSSES
+    x = torch.randn(5, dtype=DOUBLE, requires_grad=True)
+    y = torch.randn(5, dtype=DOUBLE)
+    assert torch.autograd.gradgradcheck(lambda t: quartic(t, y, scale=2.0), (x,))
+    torch.testing.assert_close(quartic.grad(x.detach(), y, 2.0), 8 * (x.detach() - y) ** 3 / 5)
+    module = quartic.module(scale=3.0)
+    assert repr(module) == "QuarticLoss(scale=3.0, reduction='mean')" and module.targets == ("values",)
+    assert type(module(x, y).grad_fn).__name__ == "QuarticLossFunctionBackward"
+    with pytest.raises(ValueError, match="quartic: scale must be > 0"):
+        quartic(x, y, scale=0.0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("name, case", ALL)
+def test_cuda_autocast_float16_like_torch(name, case):
+    """The same code path on the GPU: under torch.autocast('cuda', float16) the loss is float32."""
+    inputs = [t.cuda() for t in case.inputs(16)]
+    kwargs = {k: v.cuda() if isinstance(v, torch.Tensor) else v for k, v in case.kwargs.items()}
+    loss = L.LOSSES[name]
+    layer = torch.nn.Linear(inputs[0].shape[-1], inputs[0].shape[-1]).cuda()
+    with torch.autocast("cuda", dtype=torch.float16):
+        x = layer(inputs[0].float())
+        if case.reference is F.binary_cross_entropy:
+            x = torch.sigmoid(x.float()).half()
+        rest = [t.half() if t.is_floating_point() else t for t in inputs[1:]]
+        ours = loss(x, *rest, **kwargs)
+        theirs = case.reference(x, *rest, **kwargs) if name not in ("log_cosh", "contrastive", "bce") else None
+    assert ours.dtype == torch.float32 and ours.device.type == "cuda"
+    if theirs is not None:
+        torch.testing.assert_close(ours, theirs.float(), rtol=2e-3, atol=2e-3)
+    ours.backward()
+    assert all(torch.isfinite(p.grad).all() for p in layer.parameters())

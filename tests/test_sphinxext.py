@@ -17,12 +17,17 @@ def test_setup_marks_the_build_and_checks_pages_when_done(monkeypatch):
     monkeypatch.setenv(BOOK_BUILD_ENV, "0")
     assert not book_build()
     connected = []
-    app = SimpleNamespace(connect=lambda event, handler: connected.append((event, handler)))
+    css = []
+    app = SimpleNamespace(connect=lambda event, handler: connected.append((event, handler)),
+                          add_css_file=css.append)
     meta = sphinxext.setup(app)
     assert os.environ[BOOK_BUILD_ENV] == "1" and book_build()
     assert connected == [("config-inited", sphinxext._use_local_mathjax),
                          ("build-finished", sphinxext._copy_local_mathjax),
-                         ("build-finished", sphinxext._check_page_weight)]
+                         ("build-finished", sphinxext._check_page_weight),
+                         ("doctree-read", sphinxext._strip_markers_from_cells),
+                         ("build-finished", sphinxext._write_book_css)]
+    assert css == [sphinxext.BOOK_CSS_FILE]
     assert meta["parallel_read_safe"] and meta["version"]
 
 
@@ -68,3 +73,29 @@ def test_mathjax_is_served_from_the_book(tmp_path):
     empty = tmp_path / "failed"
     sphinxext._copy_local_mathjax(SimpleNamespace(outdir=str(empty), builder=app.builder), RuntimeError("failed"))
     assert not empty.exists()
+
+
+def test_nbval_markers_are_stripped_from_the_cells_shown():
+    source = "# NBVAL_CHECK_OUTPUT\nx = 1  # NBVAL_ not a marker line\nprint(x)\n    #NBVAL_IGNORE_OUTPUT"
+    assert sphinxext.strip_test_markers(source) == "x = 1  # NBVAL_ not a marker line\nprint(x)"
+    assert sphinxext.strip_test_markers("print(1)") == "print(1)"
+
+
+def test_markers_go_from_cell_inputs_only():
+    from docutils import nodes
+
+    doctree = nodes.document(None, None)
+    cell = nodes.container(classes=["cell_input"])
+    cell += nodes.literal_block("# NBVAL_CHECK_OUTPUT\nprint(1)", "# NBVAL_CHECK_OUTPUT\nprint(1)")
+    prose = nodes.literal_block("# NBVAL_CHECK_OUTPUT", "# NBVAL_CHECK_OUTPUT")   # a page that explains nbval
+    doctree += cell
+    doctree += prose
+    sphinxext._strip_markers_from_cells(None, doctree)
+    assert cell[0].astext() == "print(1)" and prose.astext() == "# NBVAL_CHECK_OUTPUT"
+
+
+def test_book_css_wraps_output_lines(tmp_path):
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    sphinxext._write_book_css(app, None)
+    css = (tmp_path / "_static" / sphinxext.BOOK_CSS_FILE).read_text()
+    assert "white-space: pre-wrap" in css and "cell_output" in css

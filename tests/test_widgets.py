@@ -1,6 +1,7 @@
 """nbcourse.widgets: declaring interactive figures, the grid and its choice rule, the live widget, the
 kernel-free HTML (in headless Chromium), dragging, and every registered widget across its whole grid
-within the budgets (drawing under 20 s, page weight under 3 MB)."""
+within the page-weight budget (3 MB). How long drawing takes is measured by benches/bench_widgets.py,
+never asserted here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import base64
 import json
 import re
 import shutil
-import time
 
 import matplotlib
 
@@ -24,7 +24,6 @@ from nbcourse.figures.activations import activation_explorer  # noqa: E402 - a r
 from nbcourse.widgets import Options, Points, Range, interactive  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
-BUDGET_SECONDS = 20.0
 BUDGET_BYTES = 3_000_000
 
 
@@ -277,15 +276,13 @@ def _registered_names():
 
 
 @pytest.mark.parametrize("name", _registered_names())
-def test_every_registered_widget_across_its_whole_grid_within_budget(name):
+def test_every_registered_widget_across_its_whole_grid_within_the_page_budget(name):
     view = widgets.registered()[name]()
     assert isinstance(view, widgets.Interactive)
-    start = time.perf_counter()
     frames = view.precompute()  # calls the figure function for every combination of the grid
-    seconds = time.perf_counter() - start
     text = view.to_html(frames)
+    assert len(frames) == len(view.grid)
     assert len({(f.width, f.height) for f in frames}) == 1, f"{name}: frames of different sizes jump"
-    assert seconds < BUDGET_SECONDS, f"{name}: drawing {len(frames)} frames took {seconds:.1f} s"
     assert len(text.encode()) < BUDGET_BYTES, f"{name}: {len(text.encode()) / 1e6:.2f} MB of frames"
 
 

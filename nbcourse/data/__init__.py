@@ -13,9 +13,13 @@ from nbcourse.data.imbalance import flip_labels, make_imbalanced  # noqa: E402,F
 from nbcourse.data.digits import load_digits  # noqa: E402,F401
 from nbcourse.data.idx import load_idx, load_mnist, read_idx  # noqa: E402,F401
 
+# the digits with three yes/no attributes each (even, above 4, closed loop): a multi-label data set
+from nbcourse.data.attributes import ATTRIBUTES, digit_attributes, load_digit_attributes  # noqa: E402,F401
+
 __all__ = [
     "LINE_SIZES", "make_line", "make_duplicated",
     "flip_labels", "make_imbalanced",
     "load_digits",
     "load_idx", "load_mnist", "read_idx",
+    "ATTRIBUTES", "digit_attributes", "load_digit_attributes",
 ]

@@ -158,11 +158,15 @@ Rules for cases and references, which make a check mean the same everywhere:
   reference (``sigmoid_grad_from_value(s)`` is checked against ``sigmoid.grad(z)``);
 - ``reference`` is the package's own implementation; ``derivative_of`` (optional) names a
   torch function whose autograd derivative, in float64, the answer must match as well;
-- ``forbidden=("tanh",)`` rejects an answer whose code calls a function or attribute of
-  that name (``np.tanh``, ``torch.tanh``, ...), for exercises about *how* to compute;
+- ``forbidden=("tanh",)`` rejects an answer that uses a function of that name
+  (``np.tanh``, ``torch.tanh``, ...): spelled in its code or its helpers', reached under
+  another name, or called while it runs (:mod:`nbcourse.exercises._source`), for
+  exercises about *how* to compute;
 - a :class:`BehaviourExercise` splits the work: ``measure(answer, *, seed)`` exercises the
   answer and returns plain data (numbers, strings, lists, dicts, numpy arrays);
-  ``judge(measured)`` turns that data into ``(passed, message)``.  Pick thresholds with a
+  ``judge(measured)`` turns that data into ``(passed, message)``.  Both run in the grader;
+  when the answer is code, each call ``measure`` makes of it is sent to the submission's
+  kernel, so its arguments and return values must be plain data.  Pick thresholds with a
   margin, so that seeded runs on another machine give the same verdict.
 
 Instructors keep private exercises out of the package: a folder of Python files that call
@@ -172,13 +176,27 @@ exercise of the same name.
 
 How grading resists tampering
 -----------------------------
-``nbcourse grade`` runs each submission in a fresh kernel, then asks that kernel to call the
-student's function on inputs the grader supplies, and reads back the results as plain data
-(JSON with the raw bytes of arrays, never a pickle).  Expected values are computed, and
-compared, in the grader's own process: redefining ``check``, printing "passed", patching
-``numpy.allclose``, ``torch.allclose`` or ``nbcourse`` in the notebook, or editing cell
-metadata, changes nothing.  Behaviour measurements run in the kernel against a freshly
-imported ``nbcourse`` (or, with ``answer_is_data=True``, in the grader).
+``nbcourse grade`` runs each submission in a fresh kernel sealed in its own PID and mount
+namespaces (:mod:`nbcourse.exercises._sandbox`), where this package's ``exercises``
+folder (the registry) and the private tests are not there.  The grader sends the kernel
+only the answer's name and the inputs to call it on, and reads back the return values as
+plain data (JSON with the raw bytes of arrays, never a pickle).  Expected values are
+computed, and compared, in the grader's own process; a behaviour's ``measure`` runs there
+too, calling the answer in the kernel.  Redefining ``check``, printing "passed", patching
+the standard library, IPython, ``numpy``, ``torch`` or ``nbcourse`` in the notebook, or
+editing cell metadata changes nothing but what the submission's own answers return.
+``forbidden`` names are judged by one rule in :func:`check` and in the grader
+(:mod:`nbcourse.exercises._source`).
+
+The modules, one job each
+-------------------------
+``_results`` (what a verdict says), ``_compare`` (values, tolerances, where they differ),
+``_exercise``, ``_function`` and ``_behaviour`` (the exercise kinds), ``_source`` (the
+forbidden-function rule), ``_registry`` (names, chapters, private tests), ``_check``
+(:func:`check`), ``_harness`` (what runs next to the answer), ``_notebook`` (cells and
+release), ``_grade`` and ``_sandbox`` (the grader), ``_student_book`` (the book without
+solutions).  ``import nbcourse.exercises`` loads only what checking needs; the notebook
+tools and the grader are imported when first used.
 
 The public names
 ----------------
@@ -191,22 +209,21 @@ The public names
 
 from __future__ import annotations
 
-from nbcourse.exercises._core import (
-    BehaviourExercise,
-    Case,
-    CheckFailed,
-    CheckResult,
-    FunctionExercise,
-    NotAnswered,
-    autograd_derivative,
-    check,
-    get,
-    load_tests,
-    names,
-    register,
-)
-from nbcourse.exercises._notebook import exercise_cells, release_notebook
-from nbcourse.exercises._grade import grade
+import importlib
+
+# what checking needs, imported now; notebook tools and the grader (nbformat, nbclient,
+# asyncio, multiprocessing) only when asked for
+from nbcourse.exercises._behaviour import BehaviourExercise
+from nbcourse.exercises._check import check
+from nbcourse.exercises._function import Case, FunctionExercise, autograd_derivative
+from nbcourse.exercises._registry import get, load_tests, names, register
+from nbcourse.exercises._results import CheckFailed, CheckResult, NotAnswered
+
+_LAZY = {
+    "exercise_cells": "nbcourse.exercises._notebook",
+    "release_notebook": "nbcourse.exercises._notebook",
+    "grade": "nbcourse.exercises._grade",
+}
 
 __all__ = [
     "BehaviourExercise",
@@ -225,3 +242,13 @@ __all__ = [
     "register",
     "release_notebook",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nbcourse.exercises' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

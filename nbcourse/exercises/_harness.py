@@ -2,11 +2,13 @@
 
 This module is the part of checking that runs *next to the student's code*: in the
 student's own process for :func:`nbcourse.check`, and inside the submission's kernel when
-``nbcourse grade`` grades a notebook.  In the kernel it is not imported: the grader reads
-this file's text and executes it in a private namespace, so a notebook that patches
-``nbcourse`` cannot change it.  It therefore imports nothing from ``nbcourse`` and only
-the standard library at module level (numpy and torch are taken from ``sys.modules`` or
-imported when a value needs them).
+``nbcourse grade`` grades a notebook.  In the kernel it is not imported (the kernel has no
+``nbcourse.exercises``): the grader sends the text of :mod:`nbcourse.exercises._source`
+and of this file and executes them in a private namespace.  It therefore imports nothing
+from ``nbcourse`` there and only the standard library at module level (numpy and torch
+are taken from ``sys.modules`` or imported when a value needs them).  It never holds an
+expected value: it calls the answer, watches which functions it calls (the run-time part
+of the forbidden-function rule) and sends back what it returned.
 
 Values cross between processes as JSON: numbers, strings, lists and dicts as themselves,
 arrays and tensors as their dtype, shape and raw bytes in base64.  Decoding never
@@ -21,6 +23,9 @@ import importlib.util
 import json
 import sys
 import warnings
+
+if "resolved_uses" not in globals():  # inside a kernel the grader defines it from _source.py's text
+    from nbcourse.exercises._source import resolved_uses
 
 # what one answer may send back; beyond that the answer is refused, not the grader
 MAX_ARRAY_BYTES = 16 * 2**20
@@ -172,86 +177,145 @@ def _error(error: BaseException) -> dict:
     return {"ok": False, "error": type(error).__name__, "message": str(error)[:MAX_TEXT]}
 
 
-def call_cases(answer, cases: list) -> list:
+class _Tracer:
+    """Watches the calls an answer makes, at any depth, for functions whose name is forbidden.
+
+    ``sys.setprofile`` reports every Python function and every builtin (``torch.tanh``,
+    ``math.tanh``) that is called; numpy's ufuncs (``np.tanh``) are not functions and are
+    not reported, so while the answer runs the forbidden ones are replaced in the numpy
+    module by a wrapper that reports itself (a ufunc the answer saved under another name
+    before the call is found by :func:`resolved_uses` instead).
+    """
+
+    def __init__(self, forbidden):
+        self.forbidden = frozenset(str(f) for f in forbidden)
+        self.found = set()
+        self._patched = []
+
+    def _profile(self, frame, event, arg):
+        if event == "call":
+            name = frame.f_code.co_name
+            if name in self.forbidden:
+                module = frame.f_globals.get("__name__", "")
+                self.found.add(f"{module}.{name}" if module and not module.startswith("__") else name)
+        elif event == "c_call":
+            name = getattr(arg, "__name__", None)
+            if name in self.forbidden:
+                owner = getattr(arg, "__module__", None) or type(getattr(arg, "__self__", None)).__name__
+                self.found.add(f"{owner}.{name}" if owner else name)
+
+    def __enter__(self):
+        if not self.forbidden:
+            return self
+        np = sys.modules.get("numpy")
+        if np is not None:
+            for name in self.forbidden:
+                original = getattr(np, name, None)
+                if original is not None and type(original).__name__ == "ufunc":
+                    self._patched.append((np, name, original))
+                    setattr(np, name, self._wrap(original, f"numpy.{name}"))
+        self._previous = sys.getprofile()
+        sys.setprofile(self._profile)
+        return self
+
+    def _wrap(self, original, label):
+        found = self.found
+
+        def reported(*args, **kwargs):
+            found.add(label)
+            return original(*args, **kwargs)
+
+        reported.__name__ = "_nbcourse_reported"  # the profiler must not report the wrapper twice
+        return reported
+
+    def __exit__(self, *exc):
+        if not self.forbidden:
+            return False
+        sys.setprofile(self._previous)
+        for module, name, original in self._patched:
+            setattr(module, name, original)
+        self._patched = []
+        return False
+
+
+def call_cases(answer, cases: list, *, tracer: _Tracer | None = None) -> list:
     """Call ``answer`` on each encoded case; return one plain-data record per case.
 
     Each case is decoded afresh, so an answer that changes its input in place cannot
     change the next case.  A ``NotImplementedError`` (the released stub) stops the run:
-    the exercise is not answered yet.
+    the exercise is not answered yet.  With a ``tracer`` the calls are watched.
     """
     records = []
     for case in cases:
         args = decode(case["args"])
         kwargs = decode(case["kwargs"])
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                np = sys.modules.get("numpy")
+        record = call_once(answer, args, kwargs, tracer=tracer)
+        records.append(record)
+        if not record["ok"] and record["error"] == "NotImplementedError":
+            break
+    return records
+
+
+def call_once(answer, args, kwargs, *, tracer: _Tracer | None = None) -> dict:
+    """One call of ``answer``: ``{"ok": True, "value": ...}`` or the error, as plain data."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            np = sys.modules.get("numpy")
+            with (tracer if tracer is not None else _Tracer(())):
                 if np is not None:
                     with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                         value = answer(*args, **kwargs)
                 else:
                     value = answer(*args, **kwargs)
-        except NotImplementedError as error:
-            records.append(_error(error))
-            break
-        except Exception as error:
-            records.append(_error(error))
-            continue
-        record = {"ok": True, "value": encode(value)}
-        if caught:
-            record["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})[:3]
-        records.append(record)
-    return records
+    except Exception as error:
+        return _error(error)
+    record = {"ok": True, "value": encode(value)}
+    if caught:
+        record["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})[:3]
+    return record
 
 
-def _fresh_exercise(name: str, test_files: list):
-    """The exercise ``name`` from a freshly imported ``nbcourse`` (patches on the old one are lost)."""
-    for module_name in [m for m in sys.modules if m == "nbcourse" or m.startswith("nbcourse.")]:
-        del sys.modules[module_name]
-    importlib.invalidate_caches()
-    exercises = importlib.import_module("nbcourse.exercises")
-    for i, path in enumerate(test_files):
-        spec = importlib.util.spec_from_file_location(f"_nbcourse_private_tests_{i}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return exercises.get(name)
+def run_cases(answer, cases: list, forbidden=()) -> dict:
+    """The cases' records and the forbidden functions the answer reached (parts 2 and 3 of the rule)."""
+    tracer = _Tracer(forbidden)
+    records = call_cases(answer, cases, tracer=tracer)
+    return {"records": records, "traced": sorted(tracer.found),
+            "resolved": resolved_uses(answer, forbidden) if forbidden else []}
 
 
-def run_exercise(spec: dict, namespace: dict) -> dict:
-    """Everything the grader needs about one exercise, computed where the answer lives.
+def run_request(request: dict, namespace: dict) -> dict:
+    """What one grader request asks of the submission's namespace, as plain data.
 
-    ``spec`` says which global holds the answer and what to do with it:
-    ``{"kind": "function", "answer": NAME, "cases": [...]}`` calls it on the cases;
-    ``{"kind": "behaviour", "answer": NAME, "name": EXERCISE, "seed": N,
-    "answer_is_data": bool, "tests": [paths]}`` measures it (or, for data answers, sends
-    the answer itself).
+    ``{"kind": "function", "answer": NAME, "cases": [...], "forbidden": [...]}`` calls the
+    answer on every case; ``{"kind": "call", "answer": NAME, "args": ..., "kwargs": ...}``
+    calls it once (a behaviour measured by the grader); ``{"kind": "data", "answer": NAME}``
+    sends the answer's value; ``{"kind": "probe", "answer": NAME}`` only says whether it
+    is there and callable.  Nothing else about the exercise is sent to the kernel.
     """
-    answer_name = spec["answer"]
+    answer_name = request["answer"]
     if answer_name not in namespace:
         return {"status": "missing"}
     answer = namespace[answer_name]
     if answer is Ellipsis:  # the released stub's placeholder
         return {"status": "not-answered"}
-    if spec["kind"] == "function":
-        if not callable(answer):
-            return {"status": "not-callable", "type": type(answer).__name__, "repr": encode(answer)}
-        return {"status": "ran", "records": call_cases(answer, spec["cases"])}
-    if spec.get("answer_is_data"):
+    kind = request["kind"]
+    if kind == "data":
         return {"status": "ran", "answer": encode(answer)}
+    if not callable(answer):
+        return {"status": "not-callable", "type": type(answer).__name__, "repr": encode(answer)}
+    if kind == "probe":  # a behaviour measured by the grader: is there a function to call?
+        return {"status": "ran"}
+    if kind == "call":
+        record = call_once(answer, decode(request["args"]), decode(request["kwargs"]))
+        return {"status": "ran", "record": record}
+    return {"status": "ran", **run_cases(answer, request["cases"], request.get("forbidden", ()))}
+
+
+def kernel_entry(request_json: str, namespace: dict, nonce: str, write) -> None:
+    """What the grader's cell calls inside the kernel: run one request, print its JSON between markers."""
     try:
-        exercise = _fresh_exercise(spec["name"], spec.get("tests", []))
-        measured = exercise.measure(answer, seed=spec["seed"])
-    except NotImplementedError as error:
-        return {"status": "ran", "error": _error(error)}
-    except Exception as error:
-        return {"status": "ran", "error": _error(error)}
-    return {"status": "ran", "measured": encode(measured)}
-
-
-def kernel_entry(spec_json: str, namespace: dict, out_path: str) -> None:
-    """What the grader's cell calls inside the kernel: run one exercise, write JSON to ``out_path``."""
-    result = run_exercise(json.loads(spec_json), namespace)
-    text = json.dumps(result)
-    with open(out_path, "w", encoding="utf-8") as f:
-        f.write(text)
+        result = run_request(json.loads(request_json), namespace)
+    except Exception as error:  # the harness itself failed (a patched module): the grader says so
+        result = {"status": "harness-error", "error": _error(error)}
+    write(f"\n{nonce}<{json.dumps(result)}>{nonce}\n")

@@ -33,7 +33,7 @@ BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+[ \t]*BEGIN SOLUTION\b.*$")
 END = re.compile(r"^[ \t]*#+[ \t]*END SOLUTION\b.*$")
 MD_BEGIN = re.compile(r"^[ \t]*<!--[ \t]*BEGIN SOLUTION[ \t]*-->[ \t]*$")
 MD_END = re.compile(r"^[ \t]*<!--[ \t]*END SOLUTION[ \t]*-->[ \t]*$")
-CHECK_CALL = re.compile(r"""\bcheck\(\s*(?P<q>["'])(?P<name>[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_.-]*)(?P=q)""")
+CHECK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_.-]*$")
 ROLES = ("statement", "solution", "check", "hidden")
 # what the book uses to fold a solution; taken off in the student version
 FOLD_TAGS = ("hide-input", "hide-cell")
@@ -57,13 +57,35 @@ def cell_role(cell) -> tuple:
     if role is None:
         if cell.get("cell_type") == "code" and any(BEGIN.match(line) for line in source.splitlines()):
             role = "solution"
-        elif cell.get("cell_type") == "code" and CHECK_CALL.search(source):
+        elif cell.get("cell_type") == "code" and check_calls(source):
             role = "check"
     if name is None and cell.get("cell_type") == "code":
-        found = CHECK_CALL.search(source)
+        found = check_calls(source)
         if found:
-            name = found.group("name")
+            name = found[0]
     return name, role
+
+
+def check_calls(source: str) -> list:
+    """The exercise names of the ``check("chapter/name", ...)`` calls in a cell's code.
+
+    Only calls count: a name in a comment or a string does not.  A cell that does not parse
+    (it could not run a check either) has none.
+    """
+    tree = _parse_cell(source)
+    if tree is None:
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        first = node.args[0]
+        if called == "check" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if CHECK_NAME.match(first.value):
+                names.append(first.value)
+    return names
 
 
 def exercise_names(nb) -> list:
@@ -77,7 +99,7 @@ def exercise_names(nb) -> list:
         if name:
             found.append(name)
         if cell.get("cell_type") == "code":
-            found += [m.group("name") for m in CHECK_CALL.finditer(cell.get("source", ""))]
+            found += check_calls(cell.get("source", ""))
     return list(dict.fromkeys(found))
 
 

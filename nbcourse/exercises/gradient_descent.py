@@ -2,31 +2,35 @@ r"""Exercises of the chapter *Getting gradient descent to work* (pages under ``b
 
 Sections 1-3 (the optimisation landscape; batch versus stochastic learning; the interactive example):
 
-=========================================  =======================  ======  ===========================================
-exercise                                   the student writes       points  checked against
-=========================================  =======================  ======  ===========================================
-``gradient-descent/saddle-gradient``       ``saddle_grad``          1       ``SURFACES["saddle"].grad`` and autograd
-``gradient-descent/descent-path``          ``gradient_descent``     1       ``descent.descend``
-``gradient-descent/ravine-learning-rate``  ``lr`` (a number)        1       batch descent on the ravine, 100 steps
-``gradient-descent/sgd-step``              ``sgd_step``             1       ``descent.LineCost.grad`` on the batch
-``gradient-descent/annealing``             ``annealing``            1       ``descent.annealed_lr``
-``gradient-descent/line-cost-grad``        ``line_cost_grad``       1       ``descent.LineCost.grad``
-``gradient-descent/max-stable-lr``         ``max_stable_lr``        1       2 / the largest eigenvalue of the Hessian
-=========================================  =======================  ======  ===========================================
+============================================  =======================  ======  ===========================================
+exercise                                      the student writes       points  checked against
+============================================  =======================  ======  ===========================================
+``gradient-descent/saddle-gradient``          ``saddle_grad``          1       ``SURFACES["saddle"].grad`` and autograd
+``gradient-descent/descent-path``             ``gradient_descent``     1       ``descent.descend``
+``gradient-descent/ravine-learning-rate``     ``lr`` (a number)        1       batch descent on the ravine, 100 steps
+``gradient-descent/shallow-basin``            ``basin_prediction``     1       batch descent on the local minima, 3 rates
+``gradient-descent/sgd-step``                 ``sgd_step``             1       ``descent.LineCost.grad`` on the batch
+``gradient-descent/sgd-epochs``               ``sgd_epochs``           2       ``descent.minibatch_descent``, batch size 1
+``gradient-descent/annealing-tau``            ``tau`` (a number)       1       annealed SGD, 3000 updates
+``gradient-descent/line-cost-grad``           ``line_cost_grad``       1       ``descent.LineCost.grad``
+``gradient-descent/max-stable-lr``            ``max_stable_lr``        1       2 / the largest eigenvalue of the Hessian
+``gradient-descent/example-setting``          ``example_choice``       1       the example's run on the medium set
+============================================  =======================  ======  ===========================================
 
 Sections 4-7 (mini-batches; the value of one sample; shuffling and balancing; babysitting):
 
-=========================================  =======================  ======  ===========================================
-exercise                                   the student writes       points  checked against
-=========================================  =======================  ======  ===========================================
-``gradient-descent/minibatch-variance``    ``minibatch_variance``   1       ``minibatch.predicted_variance``
-``gradient-descent/batch-size-and-lr``     ``settings`` (a dict)    2       a seeded run: target loss within 20 steps
-``gradient-descent/softmax-grad-norm``     ``grad_norm``            1       ``per_sample.grad_norm_from_probabilities``
-``gradient-descent/balanced-weights``      ``balanced_weights``     1       ``sampling.class_weights``
-``gradient-descent/shuffled-epochs``       ``epoch_orders``         2       every epoch a new permutation, seeded
-``gradient-descent/best-epoch``            ``best_epoch``           1       the arg-min of the validation loss
-``gradient-descent/name-the-curves``       ``names`` (a dict)       2       ``babysitting.diagnose``
-=========================================  =======================  ======  ===========================================
+============================================  =======================  ======  ===========================================
+exercise                                      the student writes       points  checked against
+============================================  =======================  ======  ===========================================
+``gradient-descent/finite-population``        ``exact_variance``       2       ``minibatch.predicted_variance``
+``gradient-descent/batch-size-and-lr``        ``settings`` (a dict)    2       a seeded run: target loss within 20 steps
+``gradient-descent/softmax-grad-norm``        ``grad_norm``            1       ``per_sample.grad_norm_from_probabilities``
+``gradient-descent/one-step-prediction``      ``step_prediction``      1       the page's trained model, one SGD step
+``gradient-descent/weighted-cross-entropy``   ``weighted_ce``          1       ``torch.nn.functional.cross_entropy``
+``gradient-descent/shuffled-epochs``          ``epoch_orders``         2       every epoch a new permutation, seeded
+``gradient-descent/best-epoch``               ``best_epoch``           1       the arg-min of the validation loss
+``gradient-descent/name-the-curves``          ``names`` (a dict)       2       ``babysitting.diagnose``, all or nothing
+============================================  =======================  ======  ===========================================
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nbcourse.exercises._core import BehaviourExercise, Case, FunctionExercise, register
+from nbcourse.exercises import BehaviourExercise, Case, FunctionExercise, register
 
 PAGE_MINIBATCH = "gradient-descent/04-mini-batches"
 PAGE_ONE_SAMPLE = "gradient-descent/05-value-of-one-sample"
@@ -172,6 +176,60 @@ register(BehaviourExercise(
 ))
 
 
+BASIN_CHOICES = ("shallow minimum", "deep minimum", "bounces")
+
+
+def _basin_run(prediction, *, seed):
+    from nbcourse.descent import descend
+    from nbcourse.landscape import SURFACES
+
+    del seed                                   # batch gradient descent: nothing random
+    surface = SURFACES["local-minima"]
+    deep, shallow = (np.array(p) for p in surface.minima)
+    outcome = {}
+    for name, lr in surface.learning_rates.items():
+        end = descend(surface, surface.starts["A"], lr=lr, steps=surface.steps).final
+        if np.linalg.norm(end - shallow) < 1e-3:
+            outcome[name] = "shallow minimum"
+        elif np.linalg.norm(end - deep) < 1e-3:
+            outcome[name] = "deep minimum"
+        else:
+            outcome[name] = "bounces"
+    given = {str(k): str(v).strip().lower() for k, v in dict(prediction).items()} if isinstance(prediction, dict) else None
+    return {"outcome": outcome, "given": given}
+
+
+def _basin_judge(measured):
+    outcome, given = measured["outcome"], measured["given"]
+    if given is None or set(given) != set(outcome):
+        return False, (f"basin_prediction must be a dict with the keys {sorted(outcome)}, each mapped to one of "
+                       f"{list(BASIN_CHOICES)}")
+    bad = [v for v in given.values() if v not in BASIN_CHOICES]
+    if bad:
+        return False, f"{bad[0]!r} is not one of {list(BASIN_CHOICES)}"
+    if given == outcome:
+        return True, "right for all three rates: " + ", ".join(f"{k}: {v}" for k, v in outcome.items())
+    # all or nothing: saying which rate is wrong would let the answer be found by trying
+    return False, ("not all three are right (the check does not say which, so that trying answers does not find "
+                   "it). Compare each rate with 2 / lambda_max at the shallow minimum, and remember that batch "
+                   "descent only walks downhill")
+
+
+register(BehaviourExercise(
+    name="gradient-descent/shallow-basin",
+    answer="basin_prediction",
+    title="Predict where batch descent ends in the shallow basin",
+    points=1,
+    measure=_basin_run,
+    judge=_basin_judge,
+    answer_is_data=True,
+    seed=0,
+    hint="Batch descent from A only walks downhill, so it cannot cross the ridge; whether it settles depends on "
+         "the rate against 2 / lambda_max of the Hessian at the minimum it falls into.",
+    notebook=PAGE_LANDSCAPE,
+))
+
+
 def _sgd_step_reference(w, b, x, y, lr):
     from nbcourse.descent import LineCost
 
@@ -209,33 +267,86 @@ register(FunctionExercise(
 ))
 
 
-def _annealing_reference(t, lr0, tau):
-    from nbcourse.descent import annealed_lr
+def _sgd_epochs_reference(x, y, start, lr, epochs, seed):
+    from nbcourse.descent import LineCost, minibatch_descent
 
-    return annealed_lr(np.asarray(t, dtype=np.float64), lr=float(lr0), tau=float(tau))
+    if int(epochs) == 0:
+        return np.asarray(start, dtype=np.float64)
+    cost = LineCost(x, y)
+    return minibatch_descent(cost, start, lr=float(lr), batch_size=1, epochs=int(epochs), seed=int(seed)).final
 
 
-def _annealing_cases():
+def _sgd_epochs_cases():
+    from nbcourse.data.synthetic import make_line
+
+    x, y = (t.numpy() for t in make_line("small", seed=0))
+    x5, y5 = x[:5], y[:5]
     return [
-        Case(args=(0, 0.1, 100), label="t = 0: the initial rate"),
-        Case(args=(100, 0.1, 100), label="t = tau: half the initial rate"),
-        Case(args=(np.arange(0, 1000, 50), 0.5, 20.0), label="an array of steps",
-             hint="Work elementwise so that an array of steps works too."),
-        Case(args=(10 ** 6, 1.0, 10), label="a million steps: about lr0 * tau / t"),
-        Case(args=(np.array([0, 1, 2, 3]), 0.3, 0.5), label="tau = 0.5: fast annealing"),
+        Case(args=(x5, y5, (0.0, 0.0), 0.1, 1, 0), label="5 samples, one epoch",
+             hint="Inside an epoch, each step uses the gradient at the current (w, b), not at the epoch's start."),
+        Case(args=(x5, y5, (0.0, 0.0), 0.1, 3, 0), label="5 samples, three epochs",
+             hint="Draw a new permutation at the start of every epoch, from one generator seeded once."),
+        Case(args=(x, y, (-1.5, 2.0), 0.3, 2, 1), label="the small set (48 samples), two epochs, seed 1"),
+        Case(args=(x, y, (-1.5, 2.0), 0.05, 1, 7), label="the small set, lr 0.05, seed 7"),
+        Case(args=(x5, y5, (1.0, 1.0), 0.1, 0, 0), label="zero epochs: the start"),
     ]
 
 
 register(FunctionExercise(
-    name="gradient-descent/annealing",
-    answer="annealing",
-    title="The 1/t annealing schedule",
+    name="gradient-descent/sgd-epochs",
+    answer="sgd_epochs",
+    title="Fix a stochastic gradient descent loop",
+    points=2,
+    cases=_sgd_epochs_cases,
+    reference=_sgd_epochs_reference,
+    forbidden=("minibatch_descent",),
+    arg_names=("x", "y", "start", "lr", "epochs", "seed"),
+    rtol=1e-9, atol=1e-12,
+    hint="rng = np.random.default_rng(seed) once; every epoch: for i in rng.permutation(len(x)): "
+         "(w, b) = (w, b) - lr * (the gradient of sample i at the current (w, b)).",
+    notebook=PAGE_BATCH_VS_STOCHASTIC,
+))
+
+TAU_STEPS, TAU_LR, TAU_DISTANCE = 3000, 0.3, 0.02
+
+
+def _tau_run(tau, *, seed):
+    from nbcourse.data.synthetic import make_line
+    from nbcourse.descent import LineCost, annealed_lr, minibatch_descent
+
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not np.isfinite(tau) or tau <= 0:
+        return {"valid": False, "tau": repr(tau)}
+    cost = LineCost(*make_line("medium", seed=1))
+    run = minibatch_descent(cost, (-1.0, 2.0), lr=lambda t: annealed_lr(t, lr=TAU_LR, tau=float(tau)),
+                            batch_size=1, steps=TAU_STEPS, seed=seed)
+    distance = np.linalg.norm(run.params - cost.solution, axis=1)
+    return {"valid": True, "tau": float(tau), "last": float(distance[-500:].mean()),
+            "final_lr": float(run.lr[-1])}
+
+
+def _tau_judge(measured):
+    if not measured["valid"]:
+        return False, f"tau must be a positive number of updates, got {measured['tau']}"
+    tau, last = measured["tau"], measured["last"]
+    if last < TAU_DISTANCE:
+        return True, (f"with tau = {tau:g} the mean distance to the minimum over the last 500 updates is {last:.3f} "
+                      f"(< {TAU_DISTANCE})")
+    return False, (f"with tau = {tau:g} the mean distance to the minimum over the last 500 updates is {last:.3f}, "
+                   f"not below {TAU_DISTANCE}; the rate at the end is {measured['final_lr']:.2g}. Is that too "
+                   f"small to have arrived, or too large to be calm?")
+
+
+register(BehaviourExercise(
+    name="gradient-descent/annealing-tau",
+    answer="tau",
+    title="An annealing schedule that arrives and settles",
     points=1,
-    cases=_annealing_cases,
-    reference=_annealing_reference,
-    forbidden=("annealed_lr",),
-    arg_names=("t", "lr0", "tau"),
-    hint="lr_t = lr0 / (1 + t / tau).",
+    measure=_tau_run,
+    judge=_tau_judge,
+    answer_is_data=True,
+    seed=0,
+    hint="Too small a tau shrinks the steps before SGD has reached the minimum; too large a tau leaves them "
+         "large enough to keep rattling. The rate is halved after tau updates.",
     notebook=PAGE_BATCH_VS_STOCHASTIC,
 ))
 
@@ -313,41 +424,95 @@ register(FunctionExercise(
 ))
 
 
+EXAMPLE_TARGET, EXAMPLE_BUDGET = 1e-3, 2400
+
+
+def _example_setting_run(choice, *, seed):
+    from nbcourse.data.synthetic import make_line
+    from nbcourse.descent import EXAMPLE_LEARNING_RATES, EXAMPLE_STARTS, EXAMPLE_TRUTH, LineCost, minibatch_descent
+
+    if not isinstance(choice, dict) or set(choice) != {"lr", "batch_size"}:
+        return {"valid": False, "why": "example_choice must be a dict with the keys 'lr' and 'batch_size', "
+                                       "e.g. {'lr': 'small', 'batch_size': 1}"}
+    lr, S = choice["lr"], choice["batch_size"]
+    if lr not in EXAMPLE_LEARNING_RATES:
+        return {"valid": False, "why": f"'lr' must be one of {list(EXAMPLE_LEARNING_RATES)}, got {lr!r}"}
+    if S not in (1, 24, "m"):
+        return {"valid": False, "why": f"'batch_size' must be one of 1, 24, 'm', got {S!r}"}
+    cost = LineCost(*make_line("medium", w=EXAMPLE_TRUTH[0], b=EXAMPLE_TRUTH[1], seed=seed))
+    run = minibatch_descent(cost, EXAMPLE_STARTS[0], lr=EXAMPLE_LEARNING_RATES[lr],
+                            batch_size=cost.m if S == "m" else S, steps=100, seed=seed)
+    gap = float(run.loss[-1] - cost(cost.solution)) if not run.diverged else float("inf")
+    return {"valid": True, "lr": lr, "batch_size": str(S), "gap": gap, "gradients": int(run.evaluations[-1])}
+
+
+def _example_setting_judge(measured):
+    if not measured["valid"]:
+        return False, measured["why"]
+    what = f"lr {measured['lr']!r} with batch size {measured['batch_size']}"
+    gap, n = measured["gap"], measured["gradients"]
+    if not np.isfinite(gap) or gap >= EXAMPLE_TARGET:
+        return False, f"{what} ends {gap:.2g} above min J after 100 updates, not within {EXAMPLE_TARGET:g}"
+    if n > EXAMPLE_BUDGET:
+        return False, (f"{what} gets within {gap:.1e} of min J, but spends {n} per-sample gradients, more than "
+                       f"{EXAMPLE_BUDGET}: could a smaller batch do it?")
+    return True, f"{what} ends {gap:.1e} above min J after 100 updates, with {n} per-sample gradients"
+
+
+register(BehaviourExercise(
+    name="gradient-descent/example-setting",
+    answer="example_choice",
+    title="Choose the example's settings for an accurate, cheap fit",
+    points=1,
+    measure=_example_setting_run,
+    judge=_example_setting_judge,
+    answer_is_data=True,
+    seed=0,
+    hint="Batch size 1 never settles with a constant rate; the full batch settles but costs m gradients per "
+         "update; the small rate has not arrived after 100 updates.",
+    notebook=PAGE_EXAMPLE,
+))
+
+
 # ------------------------------------------------------------------------- 4. mini-batches
 
-def _variance_cases():
-    cases = [
-        Case(args=(2.0, 1, 100), label="S = 1: one sample, no correction"),
-        Case(args=(2.0, 10, 100), label="S = 10 of m = 100"),
-        Case(args=(2.0, 50, 100), label="S = m/2"),
-        Case(args=(2.0, 100, 100), label="S = m: the whole data set",
+def _exact_variance_cases():
+    rng = np.random.default_rng(0)
+    g6 = rng.normal(size=(6, 3))
+    return [
+        Case(args=(np.array([[0.0], [1.0], [2.0], [3.0]]), 2), label="four scalar gradients 0, 1, 2, 3, S = 2"),
+        Case(args=(g6, 1), label="six gradients of 3 weights, S = 1 (stochastic)",
+             hint="With S = 1 the mini-batches are the single samples: the variance is sigma^2 itself."),
+        Case(args=(g6, 3), label="six gradients, S = 3"),
+        Case(args=(g6, 6), label="S = m: the batch gradient",
              hint="A mini-batch of all m samples is the batch gradient: its variance is 0."),
-        Case(args=(0.37, 64, 1797), label="digits: S = 64 of m = 1797"),
-        Case(args=(5.0, 2, 3), label="a tiny data set, m = 3"),
+        Case(args=(rng.normal(size=(9, 2)).astype(np.float32), 4), label="nine float32 gradients, S = 4"),
+        Case(args=(torch.tensor(rng.normal(size=(7, 5))), 2), label="a torch tensor, seven gradients, S = 2"),
     ]
-    sizes = np.array([1, 4, 16, 64, 256, 1024])
-    cases.append(Case(args=(1.5, sizes, 1024), label="an array of batch sizes",
-                      hint="Work elementwise so an array of batch sizes works too."))
-    return cases
 
 
-def _variance_reference(sigma2, S, m):
+def _exact_variance_reference(G, S):
+    """The law of the page: sigma^2 / S * (m - S) / (m - 1), with sigma^2 the per-sample variance."""
     from nbcourse.minibatch import predicted_variance
 
-    return predicted_variance(sigma2, batch_size=S, m=m)
+    G = np.asarray(G, dtype=np.float64)
+    m = len(G)
+    sigma2 = float(((G - G.mean(axis=0)) ** 2).sum(axis=1).mean())
+    return predicted_variance(sigma2, batch_size=int(S), m=m)
 
 
 register(FunctionExercise(
-    name="gradient-descent/minibatch-variance",
-    answer="minibatch_variance",
-    title="The variance of a mini-batch gradient",
-    points=1,
-    cases=_variance_cases,
-    reference=_variance_reference,
-    arg_names=("sigma2", "S", "m"),
-    inputs="batch sizes from 1 to m, m from 3 to 1797, and an array of batch sizes",
-    hint="sigma^2 / S, times the finite-population correction (m - S) / (m - 1) for batches drawn "
-         "without replacement.",
+    name="gradient-descent/finite-population",
+    answer="exact_variance",
+    title="The finite-population factor, by counting every mini-batch",
+    points=2,
+    cases=_exact_variance_cases,
+    reference=_exact_variance_reference,
+    forbidden=("predicted_variance", "gradient_variance"),
+    arg_names=("G", "S"),
+    inputs="2 to 9 gradients of 1 to 5 weights, S from 1 to m, float32, float64 and torch",
+    hint="itertools.combinations(range(m), S) lists every mini-batch drawn without replacement, each equally "
+         "likely; average ||mean of its rows - mean of all rows||^2 over them.",
     notebook=PAGE_MINIBATCH,
 ))
 
@@ -440,37 +605,100 @@ register(FunctionExercise(
 ))
 
 
+def _one_step_run(prediction, *, seed):
+    """The page's experiment: softmax regression trained 20 epochs on digits with 5% flipped labels, then one
+    SGD step (lr 0.05) on the training digit with the largest loss."""
+    import torch.nn.functional as F
+
+    from nbcourse.data import flip_labels, load_digits
+    from nbcourse.models import MLP
+    from nbcourse.per_sample import one_step, per_sample_losses
+    from nbcourse.train import Trainer
+
+    (X, y_clean), (X_val, y_val) = load_digits(seed=seed)
+    y, flipped = flip_labels(y_clean, fraction=0.05, num_classes=10, seed=seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)       # a tiny model: one thread is ~30 times faster than two on a busy machine
+    try:
+        model = MLP(64, (), 10, seed=seed)
+        trainer = Trainer(model, F.cross_entropy, torch.optim.SGD(model.parameters(), lr=0.05), device="cpu",
+                          seed=seed)
+        for _ in range(20):
+            trainer.fit((X, y), epochs=1, batch_size=16)
+        i = int(torch.argmax(per_sample_losses(model, X, y)))
+        r = one_step(model, X[i], y[i], lr=0.05, X_ref=X_val, y_ref=y_val)
+    finally:
+        torch.set_num_threads(threads)
+    outcome = {"own_loss": "down" if r["loss_after"] < r["loss_before"] else "up",
+               "validation_loss": "down" if r["ref_loss_after"] < r["ref_loss_before"] else "up"}
+    given = ({str(k): str(v).strip().lower() for k, v in prediction.items()}
+             if isinstance(prediction, dict) else None)
+    return {"outcome": outcome, "given": given, "corrupted": bool(flipped[i])}
+
+
+def _one_step_judge(measured):
+    outcome, given = measured["outcome"], measured["given"]
+    if given is None or set(given) != set(outcome) or not set(given.values()) <= {"up", "down"}:
+        return False, (f"step_prediction must be a dict with the keys {sorted(outcome)}, each 'up' or 'down'")
+    if given == outcome:
+        return True, ("right: the step lowers the sample's own loss (it follows that sample's gradient) and "
+                      "raises the validation loss (the sample's label is wrong, so what it teaches is wrong)")
+    return False, ("not both right (the check does not say which). What does a gradient step do to the loss it "
+                   "was computed on? And what does this sample's label teach the model about other digits?")
+
+
+register(BehaviourExercise(
+    name="gradient-descent/one-step-prediction",
+    answer="step_prediction",
+    title="Predict what one step on the most surprising digit does",
+    points=1,
+    measure=_one_step_run,
+    judge=_one_step_judge,
+    answer_is_data=True,
+    seed=0,
+    hint="A small enough step along -grad L_i lowers L_i. The most surprising digit of this training set is "
+         "most likely one whose label was flipped.",
+    notebook=PAGE_ONE_SAMPLE,
+))
+
+
 # ------------------------------------------------------------------------- 6. shuffling and balancing
 
-def _weights_cases():
+def _weighted_ce_cases():
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(8, 4, generator=g, dtype=torch.float64)
+    target = torch.tensor([0, 1, 2, 3, 0, 0, 1, 2])
+    w = torch.tensor([1.0, 2.0, 0.5, 4.0], dtype=torch.float64)
     return [
-        Case(args=(torch.tensor([0, 0, 0, 1]), 2), label="3 of class 0, 1 of class 1"),
-        Case(args=(torch.tensor([0] * 50 + [1] * 30 + [2] * 5), 3), label="three classes, 50 / 30 / 5"),
-        Case(args=(torch.arange(100) % 10, 10), label="ten balanced classes",
-             hint="A balanced data set needs no reweighting: every weight is 1."),
-        Case(args=(torch.tensor([2, 2, 0, 0, 0, 0]), 4), label="classes 1 and 3 absent",
-             hint="A class without samples gets weight 0, and K counts the classes present."),
+        Case(args=(logits, target, torch.ones(4, dtype=torch.float64)), label="all weights 1: the plain mean",
+             hint="With every weight 1 this is the ordinary mean cross-entropy."),
+        Case(args=(logits, target, w), label="four classes, weights 1, 2, 0.5, 4"),
+        Case(args=(logits, target, 10 * w), label="the same weights times 10",
+             hint="With mean reduction, scaling every weight by 10 changes nothing: PyTorch divides by the sum "
+                  "of the weights of the samples in the batch, not by their number."),
+        Case(args=(logits[:1], target[:1], w), label="a batch of one sample"),
+        Case(args=(logits.float(), target, w.float()), label="float32"),
+        Case(args=(100 * logits, target, w), label="large logits (|z| up to a few hundred)",
+             hint="Compute log-softmax stably: subtract the largest logit first (or use torch.logsumexp)."),
     ]
 
 
-def _weights_reference(labels, num_classes):
-    from nbcourse.sampling import class_weights
-
-    return class_weights(torch.as_tensor(labels), num_classes=int(num_classes))
+def _weighted_ce_reference(logits, target, weight):
+    return torch.nn.functional.cross_entropy(torch.as_tensor(logits, dtype=torch.float64), torch.as_tensor(target),
+                                             weight=torch.as_tensor(weight, dtype=torch.float64))
 
 
 register(FunctionExercise(
-    name="gradient-descent/balanced-weights",
-    answer="balanced_weights",
-    title="Class weights that balance the loss",
+    name="gradient-descent/weighted-cross-entropy",
+    answer="weighted_ce",
+    title="What a class-weighted mean loss divides by",
     points=1,
-    cases=_weights_cases,
-    reference=_weights_reference,
-    arg_names=("labels", "num_classes"),
-    rtol=1e-5, atol=1e-6,
-    forbidden=("class_weights", "compute_class_weight"),
-    inputs="two, three and ten classes, balanced and not, with absent classes",
-    hint="w_c = m / (K n_c): m samples, K classes present, n_c samples of class c (0 for absent classes).",
+    cases=_weighted_ce_cases,
+    reference=_weighted_ce_reference,
+    arg_names=("logits", "target", "weight"),
+    forbidden=("cross_entropy", "CrossEntropyLoss", "nll_loss", "NLLLoss"),
+    inputs="4 classes, uniform and uneven weights, scaled weights, one sample, float32, large logits",
+    hint="Per sample, L_i = logsumexp(z_i) - z_i[y_i]; the weighted mean is sum_i w[y_i] L_i / sum_i w[y_i].",
     notebook=PAGE_SHUFFLING,
 ))
 
@@ -547,33 +775,40 @@ def _names_measure(names, *, seed):
     from nbcourse.babysitting import diagnose, quiz_curves
 
     expected = {letter: diagnose(curves).kind for letter, curves in quiz_curves().items()}
-    given = {str(k).strip().upper(): str(v).strip().lower() for k, v in dict(names).items()}
+    given = ({str(k).strip().upper(): str(v).strip().lower() for k, v in dict(names).items()}
+             if isinstance(names, dict) else {})
     return {"expected": expected, "given": given}
 
 
 def _names_judge(measured):
     expected, given = measured["expected"], measured["given"]
-    missing = [k for k in expected if k not in given]
+    letters = ", ".join(sorted(expected))
+    missing = [k for k in sorted(expected) if k not in given]
     if missing:
-        return False, f"no name for {', '.join(missing)}: give one of the six cases for each of A to F"
-    wrong = [k for k in expected if given[k] != expected[k]]
-    if wrong:
-        k = wrong[0]
-        return False, (f"{len(wrong)} of 6 wrong; for example {k} is not {given[k]!r}: look again at whether its "
-                       f"validation loss rises, plateaus, jumps, or is still falling")
-    return True, "all six cases named correctly"
+        return False, f"no name for {', '.join(missing)}: give one of the six case names for each of {letters}"
+    allowed = set(expected.values())
+    unknown = sorted({v for k, v in given.items() if k in expected and v not in allowed})
+    if unknown:
+        return False, f"{unknown[0]!r} is not one of the six case names"
+    if all(given[k] == expected[k] for k in expected):
+        return True, f"all {len(expected)} curves named correctly"
+    # all or nothing, and not how many: a count or a letter would let the answer be found by trying
+    return False, (f"not all {len(expected)} are right. The check does not say which or how many (that would let "
+                   f"the answer be found by trying). Read each pair again: is the validation loss still falling, "
+                   f"climbing from a minimum, jumping, or level, and how far from the training loss?")
 
 
 register(BehaviourExercise(
     name="gradient-descent/name-the-curves",
     answer="names",
-    title="Name the six learning curves",
+    title="Name the eight learning curves (all or nothing)",
     points=2,
     measure=_names_measure,
     judge=_names_judge,
     answer_is_data=True,
     seed=0,
     hint="Names: 'underfit-capacity', 'underfit-undertrained', 'overfit', 'train-too-small', "
-         "'val-too-small', 'good-fit'. Read the end of the curves: still falling? a gap? a climb? noise?",
+         "'val-too-small', 'good-fit'; a case may appear more than once. Read the end of the curves: still "
+         "falling? a gap? a climb? noise?",
     notebook=PAGE_BABYSITTING,
 ))

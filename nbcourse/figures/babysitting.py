@@ -29,7 +29,8 @@ def plot_learning_curves(history: Mapping[str, Any], *, metric: str | None = Non
 
     Args:
         history: a History or mapping with ``"train_loss"`` and ``"val_loss"`` (or, with
-            ``metric="acc"``, ``"train_acc"`` and ``"val_acc"``).
+            ``metric="acc"``, ``"train_acc"`` and ``"val_acc"``); a ``"train_eval_loss"`` (from
+            ``Trainer.fit(..., eval_train=True)``) is drawn too, dashed.
         metric: ``None`` (default) for the loss, or a metric's name as stored in the history
             without its ``train_``/``val_`` prefix (for example ``"acc"``).
         ax: the matplotlib axes to draw on (default: a new figure's).
@@ -54,7 +55,14 @@ def plot_learning_curves(history: Mapping[str, Any], *, metric: str | None = Non
             raise MissingCurveError(f"plot_learning_curves: history has no '{key}' "
                                     f"(keys: {sorted(map(str, history.keys()))})")
         values = np.asarray([float(x) for x in history[key]])
+        if key == "train_loss" and metric is None and "train_eval_loss" in history:
+            label = "training (mean over the epoch)"
         ax.plot(np.arange(1, values.size + 1), values, color=colour, label=label)
+    end_key = f"train_eval_{name}"
+    if end_key in history:                       # Trainer.fit(..., eval_train=True)
+        values = np.asarray([float(x) for x in history[end_key]])
+        ax.plot(np.arange(1, values.size + 1), values, color="C0", ls="--",
+                label="training (end of epoch)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss" if metric is None else name)
     if log:

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from nbcourse._arrays import describe
-from nbcourse.descent import LineCost, _as_params, _check_count, minibatch_descent
+from nbcourse.descent import (EXAMPLE_BATCH_SIZES, EXAMPLE_DOMAIN, EXAMPLE_LEARNING_RATES, EXAMPLE_STARTS,  # noqa: F401
+                              EXAMPLE_TRUTH, LineCost, _as_params, _check_count, minibatch_descent)
 from nbcourse.widgets import Options, Points, Range, interactive, register
 
 __all__ = [
@@ -36,15 +37,6 @@ __all__ = [
     "plot_line_cost", "line_example", "line_example_explorer", "sgd_landscapes", "sgd_landscape_explorer",
 ]
 
-
-#: The interactive example's choices: learning rates and batch sizes by name (``"m"``: every sample).
-EXAMPLE_LEARNING_RATES: dict[str, float] = {"small": 0.05, "medium": 0.3, "large": 1.2}
-EXAMPLE_BATCH_SIZES: tuple[int | str, ...] = (1, 24, "m")
-#: Starting points offered for (w, b) where the red dot cannot be dragged (the book).
-EXAMPLE_STARTS: tuple[tuple[float, float], ...] = ((-1.5, 2.0), (3.5, 2.0), (4.2, -3.0))
-#: The region of the (w, b) plane the example draws.
-EXAMPLE_DOMAIN: tuple[tuple[float, float], tuple[float, float]] = ((-2.0, 5.0), (-3.5, 2.5))
-EXAMPLE_TRUTH: tuple[float, float] = (1.5, -0.5)    # make_line's default slope and intercept
 
 # the lecture's colours: blue for the ground truth, red for the initialisation and the model being trained
 _TRUTH, _INIT, _PATH = "#1f77b4", "#d62728", "#d62728"

@@ -12,7 +12,11 @@
     >>> sorted(history)
     ['epoch', 'lr', 'train_accuracy', 'train_loss', 'val_accuracy', 'val_loss']
 
-- :class:`Trainer` (``trainer.py``): ``fit``, ``evaluate``, ``predict``, ``checkpoint``, ``load_checkpoint``.
+- :class:`Trainer` (``trainer.py``): ``fit``, ``evaluate``, ``predict``, ``checkpoint``, ``load_checkpoint``;
+  the step loop is :meth:`Trainer._train_epoch`.
+- ``batches.py``: the data a fit receives, and how it is batched.
+- ``preflight.py``: the one-batch checks before training; what targets each loss takes.
+- ``resume.py``: exact resumption (random streams, epoch starts, unfinished epochs) and checkpoint files.
 - :class:`History` (``history.py``): what a run records; a mapping, ``.plot()``, ``.to_dict()``.
 - :mod:`~nbcourse.train.callbacks`: events and the built-in callbacks.
 - :func:`accuracy` (``metrics.py``).
@@ -25,10 +29,11 @@ from .callbacks import (AnnealLR, Callback, Checkpoint, EarlyStopping, GradientC
 from .devices import TrainerNotice, resolve_device
 from .history import History
 from .metrics import accuracy
+from .resume import CheckpointError
 from .trainer import NonFiniteLossError, Trainer
 
 __all__ = [
-    "Trainer", "History", "NonFiniteLossError", "TrainerNotice", "accuracy", "resolve_device", "callbacks",
+    "Trainer", "History", "NonFiniteLossError", "CheckpointError", "TrainerNotice", "accuracy", "resolve_device", "callbacks",
     "Callback", "Lambda", "LRScheduler", "AnnealLR", "EarlyStopping", "GradientClipping", "Checkpoint", "LivePlot",
     "ProgressBar", "LayerStatsRecorder",
 ]

@@ -1,4 +1,4 @@
-"""Where training runs and how: device choice, mixed precision, memory format, copies.
+"""Where training runs and how: device choice, mixed precision, memory format, copies, eval mode.
 
 Every function here is resolved once, when a :class:`~nbcourse.train.Trainer` is built, so the
 training loop itself only reads plain attributes.
@@ -22,7 +22,7 @@ from torch import nn
 
 __all__ = [
     "TrainerNotice", "notice", "resolve_device", "Precision", "resolve_precision",
-    "has_conv", "to_device",
+    "has_conv", "memory_format", "eval_mode", "to_device",
 ]
 
 
@@ -159,6 +159,49 @@ def resolve_precision(amp: bool | str, device: torch.device) -> Precision:
 def has_conv(model: nn.Module) -> bool:
     """True when ``model`` holds a 2-d convolution (where ``channels_last`` can help)."""
     return any(isinstance(m, nn.Conv2d) for m in model.modules())
+
+
+def memory_format(x, channels_last: bool):
+    """``x`` (a model, or a tensor) in the trainer's memory format: ``channels_last`` for a 4-d batch
+    of images (N, C, H, W) or a model when ``channels_last`` is True, the ordinary contiguous layout
+    otherwise. Tensors of other ranks are returned as they are. The one place the format is set.
+
+    Examples::
+
+        >>> memory_format(torch.zeros(2, 3, 4, 4), True).is_contiguous(memory_format=torch.channels_last)
+        True
+        >>> memory_format(torch.zeros(2, 3), True).shape
+        torch.Size([2, 3])
+    """
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    if isinstance(x, nn.Module):
+        return x.to(memory_format=fmt)
+    if isinstance(x, torch.Tensor) and x.ndim == 4:
+        return x.contiguous(memory_format=fmt)
+    return x
+
+
+@contextlib.contextmanager
+def eval_mode(model: nn.Module):
+    """Run the block with ``model`` in eval mode (dropout off, batch norm on its running statistics),
+    then give every submodule back the train/eval mode it had.
+
+    Examples::
+
+        >>> net = nn.Sequential(nn.Dropout(0.5))
+        >>> with eval_mode(net):
+        ...     net.training
+        False
+        >>> net.training
+        True
+    """
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 def to_device(batch: Any, device: torch.device, *, non_blocking: bool = False) -> Any:

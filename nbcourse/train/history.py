@@ -2,14 +2,25 @@ r"""What a training run records: the :class:`History` a :meth:`Trainer.fit` call
 
 A History is a read-only mapping from a name to a list of floats, one per epoch:
 
-==================  ===========================================================
-``"epoch"``         1, 2, 3, ...
-``"train_loss"``    mean training loss over the epoch's batches, weighted by batch size
-``"val_loss"``      loss on the validation data at the end of the epoch (with ``val_data``)
-``"lr"``            learning rate of the optimizer's first parameter group during the epoch
-``"train_<m>"``     each metric ``m``, on the training batches as they were seen
-``"val_<m>"``       each metric ``m`` on the validation data
-==================  ===========================================================
+=======================  ======================================================================
+``"epoch"``              1, 2, 3, ...
+``"train_loss"``         mean training loss over the epoch's batches, weighted by batch size: each
+                         batch is measured just before its update, while the model changes during
+                         the epoch (and with dropout on), so it lags behind the model at the
+                         epoch's end
+``"train_eval_loss"``    loss on the whole training data at the end of the epoch, in eval mode,
+                         measured like the validation loss (with ``fit(..., eval_train=True)``)
+``"val_loss"``           loss on the validation data at the end of the epoch (with ``val_data``)
+``"lr"``                 learning rate of the optimizer's first parameter group during the epoch
+``"train_<m>"``          each metric ``m``, on the training batches as they were seen
+``"train_eval_<m>"``     each metric ``m`` on the whole training data at the end of the epoch
+                         (with ``eval_train=True``)
+``"val_<m>"``            each metric ``m`` on the validation data
+=======================  ======================================================================
+
+At epoch 1, ``"val_loss"`` often lies *below* ``"train_loss"``: the training number averages
+a model that was still learning, the validation number measures the model at the epoch's end.
+``"train_eval_loss"`` is the like-for-like comparison with ``"val_loss"``.
 
 ``history.steps`` holds the same for every optimisation step (``"step"``, ``"epoch"``,
 ``"train_loss"`` and the training metrics). ``history.interrupted`` and ``history.stop_reason``
@@ -33,6 +44,8 @@ from collections.abc import Mapping
 from typing import Any, Iterator
 
 __all__ = ["History"]
+
+_SPLITS = ("train_eval_", "train_", "val_")  # key prefixes, the longest first
 
 
 class History(Mapping):
@@ -59,6 +72,8 @@ class History(Mapping):
             hint = ""
             if key.startswith("val_"):
                 hint = " (validation numbers are recorded when fit gets val_data)"
+            elif key.startswith("train_eval_"):
+                hint = " (end-of-epoch training numbers are recorded with fit(..., eval_train=True))"
             raise KeyError(f"History has no {key!r}{hint}; it has {sorted(self._epochs)}") from None
 
     def __iter__(self) -> Iterator[str]:
@@ -147,11 +162,12 @@ class History(Mapping):
         """The metrics recorded besides the loss (``"accuracy"`` for ``"train_accuracy"``/``"val_accuracy"``)."""
         names = []
         for key in self._epochs:
-            for prefix in ("train_", "val_"):
-                if key.startswith(prefix) and key != prefix + "loss":
+            for prefix in _SPLITS:
+                if key.startswith(prefix):
                     name = key[len(prefix):]
-                    if name not in names:
+                    if name != "loss" and name not in names:
                         names.append(name)
+                    break
         return names
 
     # --- saving ------------------------------------------------------------------------------------
@@ -226,6 +242,9 @@ class History(Mapping):
             ax.plot(x, self.steps["train_loss"], color="C0", alpha=0.25, lw=0.8, label="training loss (per step)")
         if "train_loss" in self._epochs:
             ax.plot(epochs, self._epochs["train_loss"], "o-", color="C0", ms=3, label="training loss")
+        if "train_eval_loss" in self._epochs:
+            ax.plot(epochs, self._epochs["train_eval_loss"], "^--", color="C0", ms=3,
+                    label="training loss (end of epoch, eval mode)")
         if "val_loss" in self._epochs:
             ax.plot(epochs, self._epochs["val_loss"], "s-", color="C1", ms=3, label="validation loss")
         ax.set_xlabel("epoch")
@@ -237,10 +256,12 @@ class History(Mapping):
         if ax.has_data():
             ax.legend(fontsize="small")
         for ax, name in zip(axes[1:], names):
-            for split, style, color in (("train", "o-", "C0"), ("val", "s-", "C1")):
+            for split, style, color, words in (("train", "o-", "C0", "training "),
+                                               ("train_eval", "^--", "C0", "training (end of epoch) "),
+                                               ("val", "s-", "C1", "validation ")):
                 key = f"{split}_{name}"
                 if key in self._epochs:
-                    label = ("training " if split == "train" else "validation ") + name
+                    label = words + name
                     ax.plot(epochs, self._epochs[key], style, color=color, ms=3, label=label)
             ax.set_xlabel("epoch")
             ax.set_ylabel(name)
@@ -249,7 +270,8 @@ class History(Mapping):
             ax.legend(fontsize="small")
         if title is None:
             last = self.last()
-            parts = [f"{k.replace('_', ' ')} {last[k]:.3g}" for k in ("train_loss", "val_loss") if k in last]
+            parts = [f"{k.replace('_', ' ')} {last[k]:.3g}" for k in ("train_loss", "train_eval_loss", "val_loss")
+                     if k in last]
             title = "Learning curves" + (f" after {self.num_epochs} epochs: " + ", ".join(parts) if parts else "")
             if self.interrupted:
                 title += " (interrupted)"

@@ -7,6 +7,7 @@ values, weighted by batch size, and reads them once per epoch.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Mapping, Sequence
 
 import torch
@@ -14,7 +15,8 @@ import torch
 __all__ = ["accuracy", "METRICS", "resolve_metrics"]
 
 
-def accuracy(y_hat: torch.Tensor, y: torch.Tensor, *, logits: bool = True) -> torch.Tensor:
+def accuracy(y_hat: torch.Tensor, y: torch.Tensor, *, logits: bool = True,
+             ignore_index: int | None = -100) -> torch.Tensor:
     r"""Fraction of samples whose predicted class is the true class.
 
     .. math::
@@ -23,13 +25,16 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor, *, logits: bool = True) -> to
     The predicted class :math:`\hat{c}_i` is the arg-max over classes for multi-class outputs;
     for a single output per sample (binary classification) it is :math:`[z_i > 0]` for logits, or
     :math:`[\hat{p}_i > 0.5]` for probabilities (``logits=False``). The true class :math:`c_i` is
-    the label, or the arg-max of a one-hot / probability target.
+    the label, or the arg-max of a one-hot / probability target. Samples whose label is
+    ``ignore_index`` (-100, as in :class:`torch.nn.CrossEntropyLoss`) are left out of the mean, as
+    the loss leaves them out; a batch of ignored labels only has accuracy NaN.
 
     Args:
         y_hat: model output.
         y: targets: class indices, or one-hot / probabilities of the same shape as ``y_hat``.
         logits: for single-output binary models, whether ``y_hat`` holds logits (default True) or
             probabilities.
+        ignore_index: the class-index label that marks a sample to skip (default -100; None: none).
 
     Shape:
         - y_hat: :math:`(N, C)` with class indices :math:`(N,)` or one-hot targets :math:`(N, C)`;
@@ -40,10 +45,15 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor, *, logits: bool = True) -> to
 
         >>> accuracy(torch.tensor([[2.0, 0.1], [0.3, 0.9]]), torch.tensor([0, 0]))
         tensor(0.5000)
+        >>> accuracy(torch.tensor([[2.0, 0.1], [0.3, 0.9]]), torch.tensor([0, -100]))
+        tensor(1.)
     """
+    kept = None
     if y_hat.ndim >= 2 and y_hat.shape[1] > 1:  # multi-class: (N, C, ...)
         predicted = y_hat.argmax(dim=1)
         target = y.argmax(dim=1) if y.shape == y_hat.shape else y
+        if ignore_index is not None and target is y and not y.is_floating_point():
+            kept = target != ignore_index
     else:  # binary: one output per sample
         threshold = 0.0 if logits else 0.5
         predicted = (y_hat > threshold).reshape(-1)
@@ -53,17 +63,20 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor, *, logits: bool = True) -> to
             f"accuracy: predictions of shape {tuple(predicted.shape)} (from y_hat {tuple(y_hat.shape)}) "
             f"do not match targets of shape {tuple(target.shape)}"
         )
-    return (predicted == target).float().mean()
+    if kept is None:
+        return (predicted == target).float().mean()
+    return ((predicted == target) & kept).float().sum() / kept.float().sum()  # no host sync (no masking)
 
 
 METRICS: dict[str, Callable[..., torch.Tensor]] = {"accuracy": accuracy}
 
 
-def resolve_metrics(metrics) -> dict[str, Callable]:
+def resolve_metrics(metrics, *, ignore_index: int | None = None) -> dict[str, Callable]:
     """Normalise the Trainer's ``metrics`` argument into ``{name: function}``.
 
     Accepts None, a name (``"accuracy"``), a function, a list of names / functions, or a dict
-    ``{name: function}``.
+    ``{name: function}``. ``ignore_index``: the loss's (when it has one other than -100), given to
+    the metrics named by string, so that ``"accuracy"`` skips the labels the loss skips.
     """
     if metrics is None:
         return {}
@@ -77,7 +90,10 @@ def resolve_metrics(metrics) -> dict[str, Callable]:
             if isinstance(m, str):
                 if m not in METRICS:
                     raise ValueError(f"Trainer: unknown metric {m!r}; known names: {sorted(METRICS)}, or pass a function")
-                items.append((m, METRICS[m]))
+                fn = METRICS[m]
+                if ignore_index is not None and ignore_index != -100:
+                    fn = functools.partial(fn, ignore_index=ignore_index)
+                items.append((m, fn))
             elif callable(m):
                 items.append((getattr(m, "__name__", type(m).__name__), m))
             else:

@@ -9,9 +9,16 @@ The whole algorithm is the loop in :meth:`Trainer._train_epoch`, which reads lik
         loss.backward()                        # backward
         optimizer.step()                       # update
 
-Everything else is around it, not in it: batching by index on the device, seeded shuffling,
-mixed precision and the other GPU settings (resolved once, in ``__init__``), callbacks by event
-name, checks that stop a run before it goes wrong, and checkpoints that resume exactly.
+Everything else is around it, not in it, and most of it in a module of its own:
+
+* ``batches.py``: the data a fit receives (tensors batched by index on the device, or a DataLoader);
+* ``preflight.py``: one batch through model and loss before training, with errors that say how
+  to fix a wrong shape, dtype or label;
+* ``resume.py``: the random streams, the start of each epoch and where an unfinished epoch
+  stopped, so that a run continues exactly (after an interrupt, from a checkpoint, after a NaN);
+* ``devices.py``: device, mixed precision, memory format and eval mode, resolved once;
+* ``callbacks.py``: what happens at each event (early stopping, checkpoints, live plots, ...);
+* ``history.py``: what a run records.
 
 Reproducibility: with ``seed=`` the trainer shuffles with its own :class:`torch.Generator` and runs
 dropout (and anything else that draws from PyTorch's global generator) inside
@@ -23,10 +30,9 @@ the :mod:`nbcourse.models`.
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import math
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -34,18 +40,21 @@ from typing import Iterable, Iterator
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import DataLoader
 
+from .batches import Loader, Tensors, as_data, as_inputs, is_array, split_batch
 from .callbacks import Callback, EVENTS, ProgressBar, check_callback
-from .devices import has_conv, notice, resolve_device, resolve_precision, to_device
+from .devices import eval_mode, has_conv, memory_format, notice, resolve_device, resolve_precision, to_device
 from .distributed import Distributed
 from .history import History
 from .metrics import resolve_metrics
+from .preflight import check_batch, check_inputs, describe_first_layer, loss_ignore_index, loss_name, param_dtype
+from .resume import (CHECKPOINT_FORMAT, CheckpointError, ResumeState, can_continue, optimizer_class_name,
+                     read_checkpoint, write_checkpoint)
 
-__all__ = ["Trainer", "NonFiniteLossError"]
+__all__ = ["Trainer", "NonFiniteLossError", "CheckpointError", "CHECKPOINT_FORMAT"]
 
-CHECKPOINT_FORMAT = "nbcourse.train.checkpoint/1"
-_CHECK_ROWS = 16  # samples run through model and loss before training, to catch shape and dtype mistakes
+CHECK_ROWS = 16  # samples run through model and loss before training, to catch shape and dtype mistakes
 
 
 class NonFiniteLossError(FloatingPointError, RuntimeError):
@@ -65,35 +74,15 @@ class _StopNonFinite(Exception):
         self.value, self.step_in_epoch, self.X, self.y = value, step_in_epoch, X, y
 
 
-# ------------------------------------------------------------------------------------------------
-# the data a fit receives, in the two forms the loop knows
-# ------------------------------------------------------------------------------------------------
-
-@dataclass
-class _Tensors:
-    """In-memory data, already on the device; batched by index."""
-
-    X: torch.Tensor
-    y: torch.Tensor
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-
-@dataclass
-class _Loader:
-    """A DataLoader (given, or built around a Dataset)."""
-
-    loader: DataLoader
-
-
 class Trainer:
     r"""Train a model: ``Trainer(model, loss_fn, optimizer).fit((X, y), epochs=10, batch_size=64)``.
 
     Args:
         model: the network, already built (it is moved to ``device``).
         loss_fn: ``loss_fn(y_hat, y)`` returning the batch *mean* as a 0-d tensor (a
-            ``torch.nn`` loss, a :mod:`nbcourse.losses` function or module, or your own).
+            ``torch.nn`` loss, a :mod:`nbcourse.losses` function or module, or your own). The
+            targets it takes are read from its ``targets`` attribute (see
+            :mod:`nbcourse.train.preflight`) to check the data before training.
         optimizer: a :class:`torch.optim.Optimizer` over the model's parameters.
         device: ``"auto"`` (default: CUDA, then Apple's MPS, then the CPU), or a device name.
         seed: makes runs repeatable: shuffling and dropout draw from generators seeded with it
@@ -188,13 +177,11 @@ class Trainer:
 
         if any(t.device != self.device for t in _state_tensors(model)):
             model.to(self.device)
-        self.model = model
-        if self.channels_last:
-            self.model = self.model.to(memory_format=torch.channels_last)
+        self.model = memory_format(model, True) if self.channels_last else model
         self.loss_fn = loss_fn
         self.optimizer = optimizer
-        self.seed = None if seed is None else int(seed)
-        self.metrics = resolve_metrics(metrics)
+        self._ignore_index = loss_ignore_index(loss_fn)
+        self.metrics = resolve_metrics(metrics, ignore_index=self._ignore_index)
         self.callbacks = list(callbacks)
         if progress:
             self.callbacks.append(ProgressBar())
@@ -212,19 +199,13 @@ class Trainer:
         self.fit_start_epoch = 0    # self.epoch when the current fit call began
         self.fit_end_epoch = 0      # self.epoch at which the current fit call ends
 
+        self._resume = ResumeState(seed=None if seed is None else int(seed), device=self.device, dist=self._dist)
         self._scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision.scale_loss)
         self._net: nn.Module | None = None  # the model as the loop calls it (DDP / compiled)
-        self._generator: torch.Generator | None = None  # shuffling
-        self._rng_state: dict | None = None  # global RNG (dropout) at the resume point, when seeded
-        self._partial: dict | None = None  # where an interrupted epoch stopped
-        self._snapshot: dict | None = None  # weights at the start of the epoch (NaN safety net)
         self._events: dict[str, list] = {}
-        self._pending: list = []  # per-step numbers not yet in the History
+        self._pending: list = []    # per-step numbers not yet in the History
         self._flushed_step = 0
-        self._epoch_gen_state: torch.Tensor | None = None
-        self._epoch_rng_state: dict | None = None
-        self._epoch_loader_gen_state: torch.Tensor | None = None
-        self._epoch_num_samples, self._epoch_batch_size, self._epoch_shuffle = 0, 0, True
+        self._totals: list[float] = self._zero_totals()  # the epoch's sums: loss, metrics (times n), samples
         self._checked_loaders: set[int] = set()
         self._compile_pending = False
         self._tensors: list[torch.Tensor] = []
@@ -238,9 +219,14 @@ class Trainer:
             extras.append(f"metrics={list(self.metrics)}")
         if self.world_size > 1:
             extras.append(f"rank={self.rank}/{self.world_size}")
-        return (f"Trainer({type(self.model).__name__}, {_name(self.loss_fn)}, {type(self.optimizer).__name__}, "
+        return (f"Trainer({type(self.model).__name__}, {loss_name(self.loss_fn)}, {type(self.optimizer).__name__}, "
                 f"device={str(self.device)!r}, precision={self.precision.name}, channels_last={self.channels_last}"
                 + "".join(", " + e for e in extras) + f"; {self.epoch} epochs, {self.step} steps done)")
+
+    @property
+    def seed(self) -> int | None:
+        """The run's seed (None: not repeatable); a loaded checkpoint brings its own."""
+        return self._resume.seed
 
     @property
     def rank(self) -> int:
@@ -260,8 +246,8 @@ class Trainer:
         """Learning rate of the optimizer's first parameter group."""
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def fit(self, train_data, val_data=None, *, epochs: int, batch_size: int, shuffle: bool = True,
-            resume_from: str | os.PathLike | None = None) -> History:
+    def fit(self, train_data, val_data=None, *, epochs: int, batch_size: int, val_batch_size: int | None = None,
+            shuffle: bool = True, eval_train: bool = False, resume_from: str | os.PathLike | None = None) -> History:
         r"""Train for ``epochs`` epochs and return the :class:`History` (also ``trainer.history``).
 
         Args:
@@ -272,7 +258,15 @@ class Trainer:
             val_data: the same kinds, evaluated at the end of every epoch (default None).
             epochs: number of epochs for this call (later calls continue the same run).
             batch_size: samples per optimisation step (the *global* batch in a distributed run).
+            val_batch_size: samples per batch when evaluating (``val_data``, and the training data
+                with ``eval_train``); default None: ``batch_size``. It changes the speed and memory
+                of evaluation, not its result (a DataLoader keeps its own batching).
             shuffle: draw a new order every epoch (default True), from the trainer's own generator.
+            eval_train: also measure the loss and metrics on the whole training data, in eval mode,
+                at the end of every epoch (default False): History keys ``"train_eval_loss"`` and
+                ``"train_eval_<metric>"``. ``"train_loss"`` stays the mean over the epoch's batches,
+                recorded while the model changed (and with dropout on), so it lags behind; this one
+                is measured like the validation loss and compares with it directly.
             resume_from: a checkpoint written by :meth:`checkpoint` (or the
                 :class:`~nbcourse.train.callbacks.Checkpoint` callback): load it and finish the
                 ``fit`` call it was written in. Pass the same arguments as that call; ``epochs``
@@ -287,51 +281,48 @@ class Trainer:
         Raises:
             ValueError / TypeError: before training, for an empty dataset, ``epochs`` or
                 ``batch_size`` below 1, data that does not fit the model or the loss (checked on one
-                batch), labels of the wrong dtype for the loss.
+                batch), labels of the wrong dtype for the loss, a checkpoint that does not fit this
+                trainer (nothing is loaded then).
             NonFiniteLossError: when the loss becomes NaN or infinite (with ``on_nonfinite="raise"``);
                 the model keeps its last good weights.
         """
-        if train_data is not None and _is_array(train_data) and _is_array(val_data):
+        if train_data is not None and is_array(train_data) and is_array(val_data):
             raise TypeError(
                 "Trainer.fit: got two arrays as train_data and val_data; pass the training data as one "
                 "pair: fit((X, y), epochs=..., batch_size=...)"
             )
         _check_positive_int("epochs", epochs)
         _check_positive_int("batch_size", batch_size)
-        if not isinstance(shuffle, bool):
-            raise TypeError(f"Trainer.fit: argument 'shuffle' got {shuffle!r}, expected True or False")
+        if val_batch_size is not None:
+            _check_positive_int("val_batch_size", val_batch_size)
+        for name, value in (("shuffle", shuffle), ("eval_train", eval_train)):
+            if not isinstance(value, bool):
+                raise TypeError(f"Trainer.fit: argument {name!r} got {value!r}, expected True or False")
 
-        resuming = resume_from is not None
-        if resuming:
-            checkpoint = self.load_checkpoint(resume_from)
-            fit_start = checkpoint["fit_start_epoch"]
-            epochs = fit_start + epochs - self.epoch  # what is left of the call the checkpoint was written in
-            if checkpoint["complete"] or epochs <= 0:
-                notice(f"Trainer.fit: the checkpoint {str(resume_from)!r} was written after its fit call had "
-                       "finished; nothing left to train (load_checkpoint, then fit without resume_from, trains more)")
-                return self.history
-        else:
-            fit_start = self.epoch
-        train, val = self._prepare(train_data, val_data, batch_size, shuffle, resuming=resuming)
+        started = self._start(train_data, val_data, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
+                              val_batch_size=val_batch_size or batch_size, eval_train=eval_train,
+                              resume_from=resume_from)
+        if started is None:  # a checkpoint of a finished fit call
+            return self.history
+        train, train_eval, val = started
+
         # the keys this call records, in their order, present from the start (empty until an epoch ends)
-        splits = ("train_", "val_") if val is not None else ("train_",)
+        splits = ["train_"] + (["train_eval_"] if eval_train else []) + (["val_"] if val is not None else [])
         self.history.declare("epoch", *(split + name for split in splits for name in ("loss", *self.metrics)), "lr")
         self.history.interrupted, self.history.stop_reason, self.should_stop = False, None, False
-        self.fit_start_epoch, self.fit_end_epoch = fit_start, self.epoch + epochs
         error = None
-        with self._rng_scope():
+        with self._resume.random_scope():
             try:
                 self._call("on_fit_start")
                 while self.epoch < self.fit_end_epoch and not self.should_stop:
                     self._call("on_epoch_start")
-                    if not self._train_epoch(self._batches(train, batch_size, shuffle)):
+                    if not self._train_epoch(self._batches(train)):
                         self.history.stop_reason = self.history.stop_reason or (
                             f"stopped by a callback during epoch {self.epoch + 1} after step {self.step_in_epoch}")
                         break
-                    val_logs = self._evaluate(val, batch_size, prefix="val_") if val is not None else {}
-                    self._end_epoch(val_logs)
+                    self._end_epoch(train_eval, val)
                     self._call("on_epoch_end")
-                    self._save_rng()
+                    self._resume.after_step()
             except KeyboardInterrupt:
                 self._interrupted()
             except _StopNonFinite as stop:
@@ -343,68 +334,89 @@ class Trainer:
             raise error
         return self.history
 
-    def _prepare(self, train_data, val_data, batch_size: int, shuffle: bool, *, resuming: bool):
+    def _start(self, train_data, val_data, *, epochs: int, batch_size: int, shuffle: bool, val_batch_size: int,
+               eval_train: bool, resume_from):
+        """Everything before the first step of a fit: the data, its checks, the checkpoint to resume
+        from (checked completely, loaded only once the data fits it too), where the call ends.
+        Returns ``(train, train_eval, val)``, or None when the checkpoint's fit call had finished."""
+        checkpoint = None
+        if resume_from is not None:
+            checkpoint = read_checkpoint(resume_from, model=self.model, optimizer=self.optimizer, caller="Trainer.fit")
+        train, val = self._prepare(train_data, val_data, batch_size, val_batch_size, shuffle)
+        if checkpoint is not None:
+            start = checkpoint["fit_start_epoch"]
+            done = checkpoint["complete"] or start + epochs <= checkpoint["epoch"]
+            if not done and checkpoint["step_in_epoch"]:
+                can_continue(checkpoint["resume"]["partial"], train.layout(), from_checkpoint=True,
+                             epoch=checkpoint["epoch"] + 1)
+            self._load(checkpoint, resume_from)
+            if done:
+                notice(f"Trainer.fit: the checkpoint {str(resume_from)!r} was written after its fit call had "
+                       "finished; nothing left to train (load_checkpoint, then fit without resume_from, trains more)")
+                return None
+        else:
+            if self.step_in_epoch and not self._resume.can_continue(from_checkpoint=False, epoch=self.epoch + 1):
+                notice(f"Trainer.fit: the interrupted epoch {self.epoch + 1} cannot be continued with different "
+                       "data, batch_size or shuffle; it starts again from its beginning")
+                self._back_to_epoch_start()
+            start = self.epoch
+        self.fit_start_epoch, self.fit_end_epoch = start, start + epochs
+        return train, (train.for_evaluation(val_batch_size) if eval_train else None), val
+
+    def _prepare(self, train_data, val_data, batch_size: int, val_batch_size: int, shuffle: bool):
         """Everything before the first step: setup, data on the device, the one-batch checks."""
         self._setup()
-        self._ensure_generator()
+        self._resume.ensure_generator()
         self._checked_loaders = set()
         train = self._as_data(train_data, "train_data", batch_size=batch_size, shuffle=shuffle)
-        val = None if val_data is None else self._as_data(val_data, "val_data", batch_size=batch_size, shuffle=False)
-        if isinstance(train, _Tensors):
-            k = min(batch_size, _CHECK_ROWS)
+        val = None if val_data is None else self._as_data(val_data, "val_data", batch_size=val_batch_size, shuffle=False)
+        if isinstance(train, Tensors):
+            k = min(batch_size, CHECK_ROWS)
             self._preflight(train.X[:k], train.y[:k], "train_data", full_y=train.y)
-        if isinstance(val, _Tensors):
-            self._preflight(val.X[:_CHECK_ROWS], val.y[:_CHECK_ROWS], "val_data", full_y=val.y)
-        if not self.channels_last:  # (switched off by the check)
-            for data in (train, val):
-                if isinstance(data, _Tensors):
-                    data.X = data.X.contiguous()
-        self._check_partial_epoch(train, batch_size, shuffle, from_checkpoint=resuming)
+        if isinstance(val, Tensors):
+            self._preflight(val.X[:CHECK_ROWS], val.y[:CHECK_ROWS], "val_data", full_y=val.y)
+        for data in (train, val):  # (channels_last may have been switched off by the check)
+            if isinstance(data, Tensors):
+                data.X = memory_format(data.X, self.channels_last)
+        self._resume.layout = train.layout()
         return train, val
 
     def evaluate(self, data, *, batch_size: int = 256) -> dict[str, float]:
         """Loss and metrics of the model on ``data`` (same kinds as ``fit``), in eval mode, no gradients.
+
+        Each is the mean over all the samples, whatever ``batch_size`` (samples whose class label is
+        the loss's ``ignore_index`` are not counted, as the loss does not count them).
 
         Returns:
             ``{"loss": ..., "<metric>": ...}``.
         """
         _check_positive_int("batch_size", batch_size, caller="Trainer.evaluate")
         data = self._as_data(data, "data", batch_size=batch_size, shuffle=False, caller="Trainer.evaluate")
-        if isinstance(data, _Tensors):
-            self._preflight(data.X[:_CHECK_ROWS], data.y[:_CHECK_ROWS], "data", full_y=data.y,
+        if isinstance(data, Tensors):
+            self._preflight(data.X[:CHECK_ROWS], data.y[:CHECK_ROWS], "data", full_y=data.y,
                             caller="Trainer.evaluate")
-            data.X = data.X if self.channels_last else data.X.contiguous()
-        return self._evaluate(data, batch_size, prefix="")
+            data.X = memory_format(data.X, self.channels_last)
+        return self._evaluate(data, prefix="")
 
     @torch.no_grad()
     def predict(self, X, *, batch_size: int = 256) -> torch.Tensor:
         """The model's output for inputs ``X`` (tensor or array), in eval mode, batched; on the CPU."""
         _check_positive_int("batch_size", batch_size, caller="Trainer.predict")
         X = self._as_inputs(X, "X", caller="Trainer.predict")
-        dtype = _param_dtype(self.model)
-        if X.is_floating_point() and X.dtype != dtype:
-            raise TypeError(
-                f"Trainer.predict: inputs X are {X.dtype} but the model's parameters are {dtype}; "
-                f"convert the data with X.to({dtype}) (or the model with model.to({X.dtype}))"
-            )
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            outputs = []
-            for start in range(0, len(X), batch_size):
-                batch = X[start:start + batch_size]
+        check_inputs(self.model, X, "Trainer.predict")
+        outputs = []
+        with eval_mode(self.model):
+            for batch in X.split(batch_size):
                 try:
                     with self.precision.autocast():
                         y_hat = self.model(batch)
                 except Exception as e:  # noqa: BLE001 - re-raised with the shapes that explain it
                     raise ValueError(
                         f"Trainer.predict: the model cannot take a batch of inputs of shape {tuple(batch.shape)} "
-                        f"and dtype {batch.dtype}.{_describe_first_layer(self.model)} "
+                        f"and dtype {batch.dtype}.{describe_first_layer(self.model)} "
                         f"The model said: {type(e).__name__}: {e}"
                     ) from e
                 outputs.append(y_hat.float().cpu())
-        finally:
-            self.model.train(was_training)
         return torch.cat(outputs) if outputs else torch.empty(0)
 
     def checkpoint(self, path: str | os.PathLike) -> Path | None:
@@ -412,21 +424,19 @@ class Trainer:
         states, History, counters, the shuffling generator and the random state (rank 0 only).
 
         Works during a fit (from a callback), after one, and after an interrupted one (it then
-        records where the interrupted epoch stopped).
+        records where the interrupted epoch stopped). The file is written atomically.
 
         Returns:
             the path written (None on ranks other than 0).
         """
         if not self.is_main:
             return None
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._flush()
-        partial = self._partial_now()
-        state = {
-            "format": CHECKPOINT_FORMAT,
+        partial = self.step_in_epoch > 0
+        return write_checkpoint(path, {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
+            "optimizer_class": optimizer_class_name(self.optimizer),
             "scaler": self._scaler.state_dict() if self._scaler.is_enabled() else None,
             "callbacks": [[type(cb).__name__, cb.state_dict() if hasattr(cb, "state_dict") else {}]
                           for cb in self.callbacks],
@@ -436,58 +446,63 @@ class Trainer:
             "step_in_epoch": self.step_in_epoch,
             "fit_start_epoch": self.fit_start_epoch,
             "complete": self.epoch >= self.fit_end_epoch or (self.should_stop and not partial),
-            "seed": self.seed,
-            # shuffling: the generator now (after an epoch) and, in "partial", as it was before an
-            # unfinished epoch drew its order
-            "generator": None if self._generator is None else self._generator.get_state(),
-            "rng": self._rng_state,
-            # where an unfinished epoch stopped, with the states its order was drawn from
-            "partial": (self._partial or self._partial_state()) if partial else None,
-        }
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, path)  # atomic: an interrupted write never leaves half a checkpoint
-        return path
+            "resume": self._resume.state_dict(steps_done=self.step_in_epoch, totals=self._totals),
+        })
 
     def load_checkpoint(self, path: str | os.PathLike) -> dict:
         """Load a checkpoint written by :meth:`checkpoint` into this trainer (its model and optimizer
-        must be built the same way). A later ``fit`` continues the run. Returns the raw checkpoint."""
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"Trainer.load_checkpoint: no file {str(path)!r}")
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"Trainer.load_checkpoint: {str(path)!r} is not a checkpoint written by Trainer.checkpoint")
+        must be built the same way). A later ``fit`` continues the run.
+
+        The whole file is checked first: readable and complete, the same model structure (parameter
+        names and shapes), the same optimizer class and parameter groups. If anything does not fit,
+        a :class:`CheckpointError` (a ``ValueError``) names the file and what differs, and nothing
+        is changed.
+
+        Returns:
+            the checkpoint (a dict; its ``"history"`` is a :class:`History`).
+        """
+        checkpoint = read_checkpoint(path, model=self.model, optimizer=self.optimizer)
+        self._load(checkpoint, path)
+        self.fit_start_epoch = self.fit_end_epoch = self.epoch
+        return checkpoint
+
+    def _load(self, checkpoint: dict, path) -> None:
+        """Put a checked checkpoint into the trainer; if any part fails, put everything back."""
+        saved = {"model": {k: v.clone() for k, v in self.model.state_dict().items()},
+                 "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+                 "scaler": copy.deepcopy(self._scaler.state_dict()) if self._scaler.is_enabled() else None,
+                 "callbacks": {id(cb): copy.deepcopy(cb.state_dict()) for cb in self.callbacks
+                               if hasattr(cb, "state_dict")}}
+        loaded: list = []  # callbacks given their saved state
         try:
-            self.model.load_state_dict(state["model"])
-        except RuntimeError as e:
-            raise ValueError(
-                f"Trainer.load_checkpoint: the model in {str(path)!r} does not match this trainer's model "
-                f"(build the same architecture before loading): {e}"
-            ) from None
-        self.optimizer.load_state_dict(state["optimizer"])
-        if state["scaler"] is not None and self._scaler.is_enabled():
-            self._scaler.load_state_dict(state["scaler"])
-        self._load_callback_states(state["callbacks"])
-        self.history = History.from_dict(state["history"])
-        self.epoch, self.step, self.step_in_epoch = state["epoch"], state["step"], state["step_in_epoch"]
+            self._load_callback_states(checkpoint["callbacks"], loaded)
+            self.model.load_state_dict(checkpoint["model"])
+            self.optimizer.load_state_dict(checkpoint["optimizer"])
+            if checkpoint.get("scaler") is not None and self._scaler.is_enabled():
+                self._scaler.load_state_dict(checkpoint["scaler"])
+        except Exception as e:  # noqa: BLE001 - undo, then say what failed
+            self.model.load_state_dict(saved["model"])
+            self.optimizer.load_state_dict(saved["optimizer"])
+            if saved["scaler"] is not None:
+                self._scaler.load_state_dict(saved["scaler"])
+            for cb in loaded:
+                cb.load_state_dict(saved["callbacks"][id(cb)])
+            raise CheckpointError(f"Trainer.load_checkpoint: {str(path)!r} could not be loaded "
+                                  f"({type(e).__name__}: {e}); nothing was changed") from e
+        self.history = checkpoint["history"]
+        self.epoch, self.step, self.step_in_epoch = checkpoint["epoch"], checkpoint["step"], checkpoint["step_in_epoch"]
         self._flushed_step = self.step
         self._pending = []
-        if state["seed"] != self.seed:
-            notice(f"Trainer.load_checkpoint: the checkpoint was written with seed={state['seed']}, this trainer has "
+        resume = checkpoint["resume"]
+        if resume["seed"] != self.seed:
+            notice(f"Trainer.load_checkpoint: the checkpoint was written with seed={resume['seed']}, this trainer has "
                    f"seed={self.seed}; continuing with the checkpoint's random state")
-            self.seed = state["seed"]
-        if state["generator"] is not None:
-            self._generator = torch.Generator().manual_seed(0)
-            self._generator.set_state(state["generator"])
-        self._rng_state = state["rng"]
-        self._partial = state["partial"]
-        self._snapshot = None
-        self.fit_start_epoch = self.fit_end_epoch = self.epoch
-        return state
+        self._resume.load_state_dict(resume)
+        self._totals = list(resume["partial"]["totals"]) if resume["partial"] else self._zero_totals()
 
-    def _load_callback_states(self, saved: list) -> None:
-        """Give each callback the saved state of the same class, in order; say what could not be matched."""
+    def _load_callback_states(self, saved: list, loaded: list) -> None:
+        """Give each callback the saved state of the same class, in order (appending it to ``loaded``);
+        say what could not be matched."""
         used = [False] * len(saved)
         unmatched = []
         for cb in self.callbacks:
@@ -497,6 +512,7 @@ class Trainer:
                     used[i] = True
                     if hasattr(cb, "load_state_dict"):
                         cb.load_state_dict(cb_state)
+                        loaded.append(cb)
                     break
             else:
                 if hasattr(cb, "state_dict") and cb.state_dict():
@@ -531,7 +547,7 @@ class Trainer:
             scaler.update()
             self.step += 1
             self.step_in_epoch += 1
-            self._save_rng()
+            self._resume.after_step()                  # the random state to resume from
             self._call("on_batch_end")
             if self.should_stop:
                 return False
@@ -540,38 +556,29 @@ class Trainer:
     # --------------------------------------------------------------------------------------------
     # batches
     # --------------------------------------------------------------------------------------------
-    def _batches(self, data, batch_size: int, shuffle: bool) -> Iterator[tuple[torch.Tensor, torch.Tensor, int]]:
+    def _batches(self, data) -> Iterator[tuple[torch.Tensor, torch.Tensor, int]]:
         """``(X, y, n)`` for each step of this epoch: this process's share of the batch and the global size."""
         skip = self.step_in_epoch  # > 0 when continuing an interrupted epoch
-        loader_gen = getattr(data.loader, "generator", None) if isinstance(data, _Loader) else None
         if skip == 0:
-            self._begin_epoch_state()
-            self._epoch_rng_state = _get_rng(self.device) if self.seed is not None else None
-            self._epoch_loader_gen_state = loader_gen.get_state() if loader_gen is not None else None
-        else:  # the same order as when the epoch began
-            partial, self._partial = self._partial, None
-            self._generator.set_state(partial["generator"])
-            self._epoch_rng_state = partial["rng_epoch"]
-            self._epoch_loader_gen_state = partial["loader_generator"]
-            if loader_gen is not None and partial["loader_generator"] is not None:
-                loader_gen.set_state(partial["loader_generator"])
-        self._epoch_gen_state = self._generator.get_state()
-        if isinstance(data, _Tensors):
-            yield from self._tensor_batches(data, batch_size, shuffle, skip)
+            self._resume.begin_epoch(tensors=self._tensors, optimizer=self.optimizer, step=self.step,
+                                     num_steps=self.history.num_steps, loader_generator=data.loader_generator)
+            self._totals = self._zero_totals()
+        else:  # the same order as when the epoch began, and the sums of the steps it had done
+            self._totals = self._resume.continue_epoch(data.loader_generator)
+        if isinstance(data, Tensors):
+            yield from self._tensor_batches(data, skip)
         else:
             yield from self._loader_batches(data.loader, skip)
 
-    def _tensor_batches(self, data: _Tensors, batch_size: int, shuffle: bool, skip: int):
+    def _tensor_batches(self, data: Tensors, skip: int):
         N, W = len(data), self.world_size
-        order = torch.randperm(N, generator=self._generator) if shuffle else None
-        starts = range(0, N, batch_size)
-        sizes = [min(batch_size, N - s) for s in starts]
+        order = torch.randperm(N, generator=self._resume.generator) if data.shuffle else None
+        starts = range(0, N, data.batch_size)
+        sizes = [min(data.batch_size, N - s) for s in starts]
         if W == 1:
             # one gather per epoch, then the batches are views: no per-batch copies
-            X = data.X if order is None else data.X[order.to(data.X.device)]
+            X = data.X if order is None else memory_format(data.X[order.to(data.X.device)], self.channels_last)
             y = data.y if order is None else data.y[order.to(data.y.device)]
-            if self.channels_last and X.ndim == 4:
-                X = X.contiguous(memory_format=torch.channels_last)
             for i, (Xb, yb) in enumerate(zip(X.split(sizes), y.split(sizes))):
                 if i >= skip:
                     yield Xb, yb, sizes[i]
@@ -584,32 +591,25 @@ class Trainer:
         for i, (s, n) in enumerate(usable):
             if i >= skip:
                 idx = order[self._dist.shard(s, s + n)].to(data.X.device)
-                Xb = data.X[idx]
-                if self.channels_last and Xb.ndim == 4:
-                    Xb = Xb.contiguous(memory_format=torch.channels_last)
-                yield Xb, data.y[idx], n
+                yield memory_format(data.X[idx], self.channels_last), data.y[idx], n
 
     def _loader_batches(self, loader: DataLoader, skip: int):
         non_blocking = self.device.type == "cuda" and bool(getattr(loader, "pin_memory", False))
         W = self.world_size
-        resume_rng = self._rng_state
-        if skip and self._epoch_rng_state is not None:
-            _set_rng(self._epoch_rng_state, self.device)  # a sampler seeded from the global generator: same order
+        resume_rng = self._resume.rewind_rng() if skip else None  # replay the interrupted epoch's order
         for i, batch in enumerate(loader):
             if i < skip:
                 continue
-            if skip and i == skip and resume_rng is not None:
-                _set_rng(resume_rng, self.device)  # the random state where the interrupted step began
-            X, y = _split_batch(batch)
+            if i == skip:
+                self._resume.set_rng(resume_rng)  # the random state where the interrupted step began
+            X, y = split_batch(batch)
             n = len(y)
             if W > 1:  # every process reads the whole batch and keeps its share
                 if n < W:
                     continue
                 X, y = X[self.rank::W], y[self.rank::W]
-            X = to_device(X, self.device, non_blocking=non_blocking)
+            X = memory_format(to_device(X, self.device, non_blocking=non_blocking), self.channels_last)
             y = to_device(y, self.device, non_blocking=non_blocking)
-            if self.channels_last and X.ndim == 4:
-                X = X.contiguous(memory_format=torch.channels_last)
             if id(loader) not in self._checked_loaders:
                 self._checked_loaders.add(id(loader))
                 self._preflight(X, y, "train_data")
@@ -634,8 +634,12 @@ class Trainer:
                 raise _StopNonFinite(first, self.step_in_epoch, *self.batch)
         self._pending.append((values, n))
 
+    def _zero_totals(self) -> list[float]:
+        return [0.0] * (len(self.metrics) + 2)
+
     def _flush(self) -> None:
-        """Move the per-step numbers of completed steps into the History (one host sync)."""
+        """Move the per-step numbers of completed steps into the History (one host sync) and add them,
+        weighted by batch size, to the epoch's sums."""
         done = self.step - self._flushed_step
         pending, self._pending = self._pending[:done], []
         if not pending:
@@ -644,80 +648,82 @@ class Trainer:
         if isinstance(values[0], torch.Tensor):
             values = torch.stack(values).tolist()
         rows = [v if isinstance(v, list) else [v] for v in values]
+        sizes = [n for _, n in pending]
         first = self._flushed_step + 1
         columns = {"step": list(range(first, first + len(rows))), "epoch": [self.epoch + 1] * len(rows),
-                   "batch_size": [n for _, n in pending], "train_loss": [r[0] for r in rows]}
+                   "batch_size": sizes, "train_loss": [r[0] for r in rows]}
         for j, name in enumerate(self.metrics, start=1):
             columns[f"train_{name}"] = [r[j] for r in rows]
         self._flushed_step += len(rows)
-        bad = next((i for i, r in enumerate(rows) if not math.isfinite(r[0])), None)
         self.history.extend_steps(**columns)
+        for row, n in zip(rows, sizes):
+            for j, value in enumerate(row):
+                self._totals[j] += value * n
+            self._totals[-1] += n
+        bad = next((i for i, r in enumerate(rows) if not math.isfinite(r[0])), None)
         if bad is not None:  # only with check_finite="epoch": found now, once per epoch
             raise _StopNonFinite(rows[bad][0], self.step_in_epoch - len(rows) + bad, None, None)
 
-    def _end_epoch(self, val_logs: dict[str, float]) -> None:
+    def _end_epoch(self, train_eval, val) -> None:
+        """Record the epoch: the means of its steps, then the evaluations at its end."""
         self._flush()
-        steps = self.history.steps
-        begin = len(steps["epoch"])
-        while begin > 0 and steps["epoch"][begin - 1] == self.epoch + 1:
-            begin -= 1
-        sizes = steps["batch_size"][begin:]
-        total = sum(sizes)
-        if total == 0:
+        *sums, count = self._totals
+        if count == 0:
             raise ValueError(f"Trainer.fit: epoch {self.epoch + 1} had no training batch; is train_data empty?")
-        logs = {"epoch": self.epoch + 1,
-                "train_loss": sum(v * n for v, n in zip(steps["train_loss"][begin:], sizes)) / total}
-        for name in self.metrics:
-            logs[f"train_{name}"] = sum(v * n for v, n in zip(steps[f"train_{name}"][begin:], sizes)) / total
-        logs.update(val_logs)
+        logs = {"epoch": self.epoch + 1}
+        logs.update({f"train_{name}": total / count for name, total in zip(["loss", *self.metrics], sums)})
+        if train_eval is not None:
+            logs.update(self._evaluate(train_eval, prefix="train_eval_"))
+        if val is not None:
+            logs.update(self._evaluate(val, prefix="val_"))
         logs["lr"] = self.lr
         self.history.append_epoch(**logs)
         self.epoch += 1
         self.step_in_epoch = 0
 
     @torch.no_grad()
-    def _evaluate(self, data, batch_size: int, *, prefix: str) -> dict[str, float]:
-        """Mean loss and metrics over ``data`` (eval mode), summed on the device, read once."""
-        model = self.model
-        was_training = model.training
-        model.eval()
-        totals = torch.zeros(1 + len(self.metrics), dtype=torch.float64, device=self.device)
-        count = 0
-        try:
-            for X, y in self._eval_batches(data, batch_size):
+    def _evaluate(self, data, *, prefix: str) -> dict[str, float]:
+        """Mean loss and metrics over ``data`` (eval mode), summed on the device, read once. It draws
+        nothing from the run's random streams (a DataLoader draws a seed when iterated: forked here)."""
+        totals = torch.zeros(2 + len(self.metrics), dtype=torch.float64, device=self.device)  # ..., samples
+        with eval_mode(self.model), self._resume.forked_rng():
+            for X, y in self._eval_batches(data, prefix):
                 with self.precision.autocast():
-                    y_hat = model(X)
+                    y_hat = self.model(X)
                     loss = self.loss_fn(y_hat, y)
                 values = [loss.float()] + [fn(y_hat, y).float().reshape(()) for fn in self.metrics.values()]
-                totals += torch.stack(values).double() * len(y)
-                count += len(y)
-        finally:
-            model.train(was_training)
-        stats = torch.cat([totals, torch.tensor([count], dtype=torch.float64, device=self.device)])
-        stats = self._dist.all_reduce_sum(stats).tolist()
+                n = self._counted(y_hat, y)  # the samples the batch's means are over
+                weighted = torch.stack(values).double() * n
+                totals += torch.cat([torch.where(n > 0, weighted, 0.0), n.reshape(1)])  # (a batch all ignored: 0)
+        stats = self._dist.all_reduce_sum(totals).tolist()
         if stats[-1] == 0:
             raise ValueError(f"Trainer: the {prefix or 'evaluation '}data is empty")
         names = ["loss", *self.metrics]
         return {prefix + name: value / stats[-1] for name, value in zip(names, stats[:-1])}
 
-    def _eval_batches(self, data, batch_size: int):
-        if isinstance(data, _Tensors):
-            X, y = data.X, data.y
-            if self._dist.enabled:  # each process evaluates its share
-                X, y = X[self.rank::self.world_size], y[self.rank::self.world_size]
-            if self.channels_last and X.ndim == 4:
-                X = X.contiguous(memory_format=torch.channels_last)
-            yield from zip(X.split(batch_size), y.split(batch_size))
-            return
+    def _counted(self, y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The number of samples a batch mean is over (a float64 0-d tensor on the device): all of them,
+        or, for class labels, those that do not hold the loss's ``ignore_index``."""
+        if self._ignore_index is None or y.is_floating_point() or y_hat.ndim != y.ndim + 1:
+            return torch.tensor(float(len(y)), dtype=torch.float64, device=self.device)
+        return (y != self._ignore_index).sum().double()  # on the device: no sync
+
+    def _eval_batches(self, data, prefix: str):
         W = self.world_size
+        if isinstance(data, Tensors):
+            X, y = data.X, data.y
+            if W > 1:  # each process evaluates its share
+                X, y = X[self.rank::W], y[self.rank::W]
+            yield from zip(memory_format(X, self.channels_last).split(data.batch_size), y.split(data.batch_size))
+            return
         for batch in data.loader:
-            X, y = _split_batch(batch)
+            X, y = split_batch(batch)
             if W > 1:
                 X, y = X[self.rank::W], y[self.rank::W]
-            X, y = to_device(X, self.device), to_device(y, self.device)
+            X, y = memory_format(to_device(X, self.device), self.channels_last), to_device(y, self.device)
             if id(data.loader) not in self._checked_loaders:
                 self._checked_loaders.add(id(data.loader))
-                self._preflight(X, y, "val_data")
+                self._preflight(X, y, "train_data" if prefix == "train_eval_" else "val_data")
             yield X, y
 
     # --------------------------------------------------------------------------------------------
@@ -732,6 +738,15 @@ class Trainer:
             notice(f"Trainer.fit: {self.history.stop_reason}; the model keeps the weights of its last completed "
                    "step. Call fit again to continue, or trainer.checkpoint(path) to save.")
 
+    def _close_partial_epoch(self) -> None:
+        """When fit ends inside an epoch: record its steps and where it stopped, so it can be continued."""
+        try:
+            self._flush()
+        except _StopNonFinite:
+            pass
+        if self.step_in_epoch > 0:
+            self._resume.stop_inside_epoch(steps_done=self.step_in_epoch, totals=self._totals)
+
     def _nonfinite(self, stop: _StopNonFinite) -> NonFiniteLossError | None:
         try:
             self._flush()
@@ -741,7 +756,7 @@ class Trainer:
         lr = self.lr
         weights_ok = all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
         if self.check_finite == "epoch" or not weights_ok:
-            self._restore_snapshot()
+            self._back_to_epoch_start()
             restored = f" The model has its weights from the start of epoch {self.epoch + 1}."
         else:
             restored = " The model keeps its weights from before this step."
@@ -764,111 +779,16 @@ class Trainer:
             return None
         return NonFiniteLossError(message, self.history)
 
-    def _restore_snapshot(self) -> None:
-        """Back to the start of the current epoch (weights, optimizer state, counters, History)."""
-        snapshot = self._snapshot
-        if snapshot is None:
-            return
-        with torch.no_grad():
-            for tensor, saved in zip(self._tensors, snapshot["tensors"]):
-                tensor.copy_(saved)
-        self.optimizer.state.clear()
-        for param, state in snapshot["optimizer"].items():
-            self.optimizer.state[param] = _clone_state(state)
-        for group, saved in zip(self.optimizer.param_groups, snapshot["groups"]):
-            group.update(saved)
-        self.step = self._flushed_step = snapshot["step"]
-        self.history.truncate_steps(self._snapshot["num_steps"])
+    def _back_to_epoch_start(self) -> None:
+        """Weights, optimizer state, counters, History and random states as at the start of the epoch."""
+        restored = self._resume.restore_epoch_start(self._tensors, self.optimizer)
+        if restored is not None:
+            self.step, num_steps = restored
+            self._flushed_step = self.step
+            self.history.truncate_steps(num_steps)
+        self._resume.partial = None
         self.step_in_epoch = 0
-        self._pending, self._partial = [], None
-        if self._epoch_gen_state is not None:
-            self._generator.set_state(self._epoch_gen_state)
-        if self._epoch_rng_state is not None:
-            self._rng_state = self._epoch_rng_state
-
-    # --------------------------------------------------------------------------------------------
-    # state kept for exact resumption
-    # --------------------------------------------------------------------------------------------
-    def _begin_epoch_state(self) -> None:
-        """At the start of a fresh epoch: remember the weights (NaN safety net) and random states."""
-        # plain tensor copies (cheaper than state_dict()): parameters, buffers, optimizer state, group settings
-        self._snapshot = {
-            "tensors": [t.detach().clone() for t in self._tensors],
-            "optimizer": {param: _clone_state(state) for param, state in self.optimizer.state.items()},
-            "groups": [{k: v for k, v in group.items() if k != "params"} for group in self.optimizer.param_groups],
-            "step": self.step,
-            "num_steps": self.history.num_steps,
-        }
-
-    def _partial_now(self) -> bool:
-        return self.step_in_epoch > 0
-
-    def _partial_state(self) -> dict:
-        return {"generator": self._epoch_gen_state, "rng_epoch": self._epoch_rng_state,
-                "loader_generator": self._epoch_loader_gen_state, "steps_done": self.step_in_epoch,
-                "num_samples": self._epoch_num_samples, "batch_size": self._epoch_batch_size,
-                "shuffle": self._epoch_shuffle}
-
-    def _close_partial_epoch(self) -> None:
-        """When fit ends inside an epoch: record its steps and where it stopped, so it can be continued."""
-        try:
-            self._flush()
-        except _StopNonFinite:
-            pass
-        if self.step_in_epoch > 0:
-            self._partial = self._partial_state()
-
-    def _check_partial_epoch(self, train, batch_size: int, shuffle: bool, *, from_checkpoint: bool) -> None:
-        """Before a fit: decide whether an interrupted epoch can be continued with this data."""
-        self._epoch_num_samples = len(train) if isinstance(train, _Tensors) else _loader_len(train.loader)
-        self._epoch_batch_size, self._epoch_shuffle = batch_size, shuffle
-        if self.step_in_epoch == 0:
-            return
-        partial = self._partial or {}
-        same = (partial.get("num_samples") == self._epoch_num_samples and partial.get("batch_size") == batch_size
-                and partial.get("shuffle") == shuffle)
-        if same:
-            return
-        if from_checkpoint:
-            raise ValueError(
-                f"Trainer.fit: the checkpoint stopped inside epoch {self.epoch + 1}, with {partial.get('num_samples')} "
-                f"training samples, batch_size={partial.get('batch_size')}, shuffle={partial.get('shuffle')}; resume "
-                "with the same training data, batch_size and shuffle"
-            )
-        notice(f"Trainer.fit: the interrupted epoch {self.epoch + 1} cannot be continued with different data, "
-               "batch_size or shuffle; it starts again from its beginning")
-        self._restore_snapshot()
-        self.step_in_epoch = 0
-        self._partial = None
-
-    def _save_rng(self) -> None:
-        """Remember the global random state at this point (seeded runs), to resume from it."""
-        if self.seed is not None:
-            self._rng_state = _get_rng(self.device)
-
-    def _ensure_generator(self) -> None:
-        """The shuffling generator: seeded with ``seed``, or from the global generator (same on every process)."""
-        if self._generator is None:
-            seed = self.seed
-            if seed is None:
-                seed = self._dist.broadcast_int(int(torch.randint(0, 2**62, ()).item()), self.device)
-            self._generator = torch.Generator().manual_seed(seed)
-
-    @contextlib.contextmanager
-    def _rng_scope(self):
-        """Seeded runs draw dropout & co. from a forked global generator: the caller's state is untouched."""
-        if self.seed is None:
-            yield
-            return
-        devices = [self.device.index or 0] if self.device.type in ("cuda", "mps") else []
-        kind = self.device.type if self.device.type in ("cuda", "mps") else None
-        with torch.random.fork_rng(devices=devices, device_type=kind or "cuda"):
-            if self._rng_state is None:
-                _seed_rng(_derive_seed(self.seed, 1), self.device)
-                self._save_rng()
-            else:
-                _set_rng(self._rng_state, self.device)
-            yield
+        self._pending, self._totals = [], self._zero_totals()
 
     # --------------------------------------------------------------------------------------------
     # setup and checks
@@ -901,76 +821,21 @@ class Trainer:
         for fn in self._events.get(event, ()):
             fn(self)
 
-    def _as_tensor(self, value, what: str) -> torch.Tensor:
-        """``value`` as a tensor (numpy floats take the model's dtype); ``what`` starts the error message."""
-        if isinstance(value, np.ndarray):
-            value = torch.as_tensor(value)
-            if value.is_floating_point():
-                value = value.to(_param_dtype(self.model))
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{what} {type(value).__name__}, expected a tensor or numpy array"
-                            + (" (convert a list with torch.tensor(...))" if isinstance(value, (list, tuple)) else ""))
-        return value
-
-    def _as_inputs(self, X, name: str, *, caller: str = "Trainer.fit") -> torch.Tensor:
-        X = self._as_tensor(X, f"{caller}: argument {name!r} got").to(self.device)
-        if self.channels_last and X.ndim == 4:
-            X = X.contiguous(memory_format=torch.channels_last)
-        return X
-
-    def _as_data(self, data, name: str, *, batch_size: int, shuffle: bool, caller: str = "Trainer.fit"):
-        """Normalise what fit/evaluate received into ``_Tensors`` (on the device) or ``_Loader``."""
-        if isinstance(data, DataLoader):
-            if _loader_len(data) == 0:
-                raise ValueError(f"{caller}: {name} is empty (its DataLoader's dataset has no samples)")
-            if self.device.type == "cuda" and not data.pin_memory:
-                notice(f"{caller}: {name}'s DataLoader copies to the GPU faster with pin_memory=True")
-            return _Loader(data)
-        if isinstance(data, TensorDataset):
-            if len(data.tensors) != 2:
-                raise ValueError(f"{caller}: {name} is a TensorDataset of {len(data.tensors)} tensors, expected 2 (X, y)")
-            data = data.tensors
-        if isinstance(data, (tuple, list)):
-            if len(data) != 2:
-                raise ValueError(f"{caller}: {name} is a sequence of {len(data)} items, expected a pair (X, y)")
-            X, y = data
-            X = self._as_inputs(X, f"{name}[0] (X)", caller=caller)
-            y = self._as_tensor(y, f"{caller}: {name}[1] (y) is")
-            if len(X) != len(y):
-                raise ValueError(f"{caller}: {name} has {len(X)} inputs but {len(y)} targets; they must match")
-            if len(X) == 0:
-                raise ValueError(f"{caller}: {name} is empty (0 samples)")
-            for part, t in (("inputs X", X), ("targets y", y)):
-                # a NaN or inf anywhere makes the sum non-finite (one cheap reduction); then find the rows
-                if t.is_floating_point() and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
-                    rows = (~torch.isfinite(t.reshape(len(t), -1))).any(dim=1).nonzero().flatten()[:5].tolist()
-                    raise ValueError(f"{caller}: {name}'s {part} hold NaN or inf (rows {rows}...); clean the data first")
-            return _Tensors(X, y.to(self.device))
-        if isinstance(data, Dataset):
-            if len(data) == 0:  # type: ignore[arg-type]
-                raise ValueError(f"{caller}: {name} is empty (0 samples)")
-            return _Loader(DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=self._generator,
-                                      pin_memory=self.device.type == "cuda"))
-        raise TypeError(
-            f"{caller}: {name} is {type(data).__name__}, expected a pair (X, y) of tensors or arrays, "
-            "a TensorDataset, a Dataset or a DataLoader"
-        )
-
     def _preflight(self, X: torch.Tensor, y: torch.Tensor, name: str, full_y: torch.Tensor | None = None, *,
                    caller: str = "Trainer.fit") -> None:
-        """Run one batch through model and loss before training, turning failures into clear errors."""
+        """The one-batch check (``preflight.py``), and what depends on it: channels_last, torch.compile."""
+        check = dict(name=name, full_y=full_y, caller=caller)
         try:
-            _check_batch(self.model, self.loss_fn, self.metrics, X, y, name, full_y=full_y, caller=caller)
+            check_batch(self.model, self.loss_fn, self.metrics, X, y, **check)
         except ValueError:
             if not self.channels_last:
                 raise
             # channels_last breaks models whose forward uses x.view on a feature map: try without it
-            self.model.to(memory_format=torch.contiguous_format)
+            memory_format(self.model, False)
             try:
-                _check_batch(self.model, self.loss_fn, self.metrics, X.contiguous(), y, name, full_y=full_y,
-                             caller=caller)
+                check_batch(self.model, self.loss_fn, self.metrics, memory_format(X, False), y, **check)
             except ValueError:
-                self.model.to(memory_format=torch.channels_last)
+                memory_format(self.model, True)
                 raise
             self.channels_last = False
             notice("Trainer: channels_last is switched off: the model's forward needs contiguous tensors "
@@ -978,16 +843,20 @@ class Trainer:
         if self._compile_pending:
             self._compile_pending = False
             try:
-                with torch.no_grad():
-                    was = self.model.training
-                    self.model.eval()
-                    try:
-                        self._net(X)
-                    finally:
-                        self.model.train(was)
+                with torch.no_grad(), eval_mode(self.model):
+                    self._net(X)
             except Exception as e:  # noqa: BLE001
                 notice(f"Trainer: torch.compile failed ({type(e).__name__}); training in eager mode")
                 self._net = self._dist.wrap(self.model, self.device) if self._dist.enabled else self.model
+
+    def _as_data(self, data, name: str, *, batch_size: int, shuffle: bool, caller: str = "Trainer.fit"):
+        return as_data(data, name, batch_size=batch_size, shuffle=shuffle, device=self.device,
+                       dtype=param_dtype(self.model), channels_last=self.channels_last,
+                       generator=self._resume.generator, caller=caller)
+
+    def _as_inputs(self, X, name: str, *, caller: str = "Trainer.fit") -> torch.Tensor:
+        return as_inputs(X, name, device=self.device, dtype=param_dtype(self.model),
+                         channels_last=self.channels_last, caller=caller)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -999,32 +868,6 @@ def _check_positive_int(name: str, value, *, caller: str = "Trainer.fit") -> Non
         raise TypeError(f"{caller}: argument {name!r} got {value!r}, expected a positive integer")
     if value < 1:
         raise ValueError(f"{caller}: argument {name!r} got {value}, expected a positive integer (at least 1)")
-
-
-def _is_array(x) -> bool:
-    return isinstance(x, (torch.Tensor, np.ndarray))
-
-
-def _param_dtype(model: nn.Module) -> torch.dtype:
-    for p in model.parameters():
-        if p.is_floating_point():
-            return p.dtype
-    return torch.get_default_dtype()
-
-
-def _loader_len(loader: DataLoader) -> int:
-    try:
-        return len(loader.dataset)  # type: ignore[arg-type]
-    except TypeError:  # an iterable dataset without a length
-        return -1
-
-
-def _split_batch(batch) -> tuple:
-    if isinstance(batch, (tuple, list)) and len(batch) == 2:
-        return batch[0], batch[1]
-    if isinstance(batch, dict) and {"X", "y"} <= set(batch):
-        return batch["X"], batch["y"]
-    raise TypeError(f"Trainer.fit: a DataLoader batch must be a pair (X, y), got {type(batch).__name__}")
 
 
 def _overrides(cb, event: str) -> bool:
@@ -1047,211 +890,3 @@ def _check_optimizer_holds_model(model: nn.Module, optimizer) -> None:
 
 def _state_tensors(model: nn.Module) -> list[torch.Tensor]:
     return [*model.parameters(), *model.buffers()]
-
-
-def _clone_state(obj):
-    """A copy of a (nested) optimizer state dict with every tensor cloned."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().clone()
-    if isinstance(obj, dict):
-        return {k: _clone_state(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clone_state(v) for v in obj]
-    if isinstance(obj, tuple):
-        return tuple(_clone_state(v) for v in obj)
-    return obj
-
-
-def _derive_seed(seed: int, stream: int) -> int:
-    """A second, independent seed from ``seed`` (shuffling uses ``seed`` itself)."""
-    return (seed * 6364136223846793005 + 1442695040888963407 * stream) % (2**63 - 1)
-
-
-def _seed_rng(seed: int, device: torch.device) -> None:
-    torch.random.default_generator.manual_seed(seed)
-    if device.type == "cuda":
-        with torch.cuda.device(device):
-            torch.cuda.manual_seed(seed)  # this GPU only
-    elif device.type == "mps":
-        torch.mps.manual_seed(seed)
-
-
-def _get_rng(device: torch.device) -> dict:
-    state = {"cpu": torch.get_rng_state()}
-    if device.type == "cuda":
-        state["cuda"] = torch.cuda.get_rng_state(device)
-    elif device.type == "mps":
-        state["mps"] = torch.mps.get_rng_state()
-    return state
-
-
-def _set_rng(state: dict, device: torch.device) -> None:
-    torch.set_rng_state(state["cpu"])
-    if device.type == "cuda" and "cuda" in state:
-        torch.cuda.set_rng_state(state["cuda"], device)
-    elif device.type == "mps" and "mps" in state:
-        torch.mps.set_rng_state(state["mps"])
-
-
-# --- the one-batch check ------------------------------------------------------------------------
-
-_CLASS_INDEX_LOSSES = {"crossentropy", "nll", "nllloss"}
-_ELEMENTWISE_LOSSES = {"mse", "l1", "mae", "huber", "smoothl1", "logcosh", "bce", "bcewithlogits",
-                       "binarycrossentropy", "binarycrossentropywithlogits"}
-_BINARY_LOSSES = {"bce", "bcewithlogits", "binarycrossentropy", "binarycrossentropywithlogits"}
-
-
-def _loss_kind(loss_fn) -> str:
-    name = getattr(loss_fn, "__name__", None) or type(loss_fn).__name__
-    key = name.lower().replace("_", "")
-    for suffix in ("loss",):
-        if key.endswith(suffix) and key != suffix:
-            key = key[: -len(suffix)]
-    return key
-
-
-def _describe_first_layer(model: nn.Module) -> str:
-    for module in model.modules():
-        if isinstance(module, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-            if isinstance(module, nn.Linear):
-                expects = f"inputs of shape (N, {module.in_features})"
-            else:
-                expects = f"inputs with {module.in_channels} channels, e.g. (N, {module.in_channels}, H, W)"
-            return f" Its first layer is {module!r}, which expects {expects}."
-    return ""
-
-
-def _check_batch(model, loss_fn, metrics, X, y, name, *, full_y=None, caller: str = "Trainer.fit") -> None:
-    where = f"{caller} ({name})"
-    dtype = _param_dtype(model)
-    if X.is_floating_point() and X.dtype != dtype:
-        raise TypeError(
-            f"{where}: inputs X are {X.dtype} but the model's parameters are {dtype}; "
-            f"convert the data with X.to({dtype}) (or the model with model.to({X.dtype}))"
-        )
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            try:
-                y_hat = model(X)
-            except Exception as e:  # noqa: BLE001 - re-raised with the shapes that explain it
-                raise ValueError(
-                    f"{where}: the model cannot take a batch of inputs of shape {tuple(X.shape)} and dtype "
-                    f"{X.dtype}.{_describe_first_layer(model)} The model said: {type(e).__name__}: {e}"
-                ) from e
-            if not isinstance(y_hat, torch.Tensor):
-                raise TypeError(f"{where}: the model returned {type(y_hat).__name__}, expected a tensor")
-            _check_targets(loss_fn, y_hat, y, where, full_y=full_y)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("error", message=".*target size.*")
-                try:
-                    loss = loss_fn(y_hat, y)
-                except Exception as e:  # noqa: BLE001
-                    error = TypeError if _is_dtype_error(e) else ValueError
-                    raise error(
-                        f"{where}: loss_fn {_name(loss_fn)} cannot compare the model output of shape "
-                        f"{tuple(y_hat.shape)} with targets of shape {tuple(y.shape)} and dtype {y.dtype}."
-                        f"{_target_dtype_hint(loss_fn, y) if error is TypeError else ''} "
-                        f"It said: {type(e).__name__}: {e}"
-                    ) from e
-            if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
-                shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
-                raise ValueError(
-                    f"{where}: loss_fn {_name(loss_fn)} returned {shape}, expected a single number (a 0-d tensor): "
-                    "use reduction='mean'"
-                )
-            if y_hat.is_floating_point():
-                _check_loss_backward(loss_fn, y_hat, y, where)
-            if getattr(loss_fn, "reduction", "mean") == "sum":
-                notice(f"{where}: loss_fn has reduction='sum'; the History's epoch losses assume a mean over the batch")
-            for metric_name, fn in metrics.items():
-                try:
-                    value = fn(y_hat, y)
-                except Exception as e:  # noqa: BLE001
-                    raise ValueError(
-                        f"{where}: metric {metric_name!r} failed on model output {tuple(y_hat.shape)} and targets "
-                        f"{tuple(y.shape)}: {type(e).__name__}: {e}"
-                    ) from e
-                if not isinstance(value, torch.Tensor) or value.numel() != 1:
-                    raise ValueError(f"{where}: metric {metric_name!r} must return a single-number tensor, got {value!r}")
-    finally:
-        model.train(was_training)
-
-
-def _is_dtype_error(e: Exception) -> bool:
-    text = str(e).lower()
-    return isinstance(e, TypeError) or "dtype" in text or "expected scalar type" in text
-
-
-def _target_dtype_hint(loss_fn, y) -> str:
-    if _loss_kind(loss_fn) in _CLASS_INDEX_LOSSES:
-        return " Class-index targets must be int64: use y.long()."
-    return " Targets must be floating point like the model's output: use y.float()." if not y.is_floating_point() else ""
-
-
-def _check_loss_backward(loss_fn, y_hat, y, where) -> None:
-    """Differentiate the loss with respect to the model's output once (not the weights): some losses
-    accept targets of a wrong dtype in the forward pass and fail only in backward."""
-    with torch.enable_grad():
-        out = y_hat.detach().requires_grad_(True)
-        try:
-            loss = loss_fn(out.clone(), y)  # a non-leaf, like the model's output: in-place ops stay allowed
-            if isinstance(loss, torch.Tensor) and loss.requires_grad:
-                torch.autograd.grad(loss, out)
-        except Exception as e:  # noqa: BLE001
-            error = TypeError if _is_dtype_error(e) else ValueError
-            raise error(
-                f"{where}: the gradient of loss_fn {_name(loss_fn)} cannot be computed for model output "
-                f"{tuple(y_hat.shape)} {y_hat.dtype} and targets {tuple(y.shape)} {y.dtype}."
-                f"{_target_dtype_hint(loss_fn, y) if error is TypeError else ''} It said: {type(e).__name__}: {e}"
-            ) from e
-
-
-def _check_targets(loss_fn, y_hat, y, where, *, full_y=None) -> None:
-    kind = _loss_kind(loss_fn)
-    if kind in _CLASS_INDEX_LOSSES:
-        index_shape = y_hat.ndim == y.ndim + 1
-        if index_shape and y.is_floating_point():
-            raise TypeError(
-                f"{where}: {_name(loss_fn)} takes class indices as integers, but the targets are {y.dtype} of shape "
-                f"{tuple(y.shape)}; use y.long()"
-            )
-        if index_shape and not y.is_floating_point() and y_hat.ndim >= 2:
-            labels = full_y if full_y is not None else y
-            low, high = int(labels.min()), int(labels.max())
-            classes = y_hat.shape[1]
-            if low < 0 or high >= classes:
-                hint = " Did you mean y - 1?" if low >= 1 and high == classes else ""
-                raise ValueError(
-                    f"{where}: the targets hold classes {low}..{high}, but the model outputs {classes} classes "
-                    f"(0..{classes - 1}).{hint}"
-                )
-        elif not index_shape and y.shape != y_hat.shape:
-            raise ValueError(
-                f"{where}: {_name(loss_fn)} got model output of shape {tuple(y_hat.shape)} and targets of shape "
-                f"{tuple(y.shape)}: targets are class indices of shape {tuple(y_hat.shape[:1]) + tuple(y_hat.shape[2:])} "
-                "or probabilities of the output's shape"
-            )
-    elif kind in _ELEMENTWISE_LOSSES:
-        if y_hat.shape != y.shape:
-            if y_hat.ndim == y.ndim + 1 and y_hat.shape[-1] == 1:
-                fix = "reshape the targets with y.unsqueeze(1) (or y.view(-1, 1))"
-            elif y.ndim == y_hat.ndim + 1 and y.shape[-1] == 1:
-                fix = "reshape the targets with y.squeeze(1)"
-            else:
-                fix = "make the model output one value per target"
-            raise ValueError(
-                f"{where}: {_name(loss_fn)} compares model output of shape {tuple(y_hat.shape)} with targets of shape "
-                f"{tuple(y.shape)}; they would broadcast to a wrong result: {fix}"
-            )
-        if kind in _BINARY_LOSSES and not y.is_floating_point():
-            raise TypeError(
-                f"{where}: {_name(loss_fn)} takes float targets (0.0 / 1.0), but they are {y.dtype}; use y.float()"
-            )
-
-
-def _name(loss_fn) -> str:
-    if isinstance(loss_fn, nn.Module):
-        return f"{type(loss_fn).__name__}()"
-    return getattr(loss_fn, "__name__", repr(loss_fn))

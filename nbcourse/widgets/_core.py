@@ -291,7 +291,10 @@ class Interactive:
         caption = html.escape(self.title or self.name)
         return (f'<figure class="nbw-preview"><img src="{frame.data_uri()}" alt="{caption}" '
                 f'width="{frame.width}" height="{frame.height}" style="max-width:100%;height:auto">'
-                f"<figcaption>{caption} (static preview: run the notebook to change the figure)</figcaption></figure>")
+                f"<figcaption>{caption} (static preview: this viewer does not run Jupyter widgets; to change "
+                f"the figure, open the notebook in JupyterLab with the widget front end, "
+                f"<code>pip install jupyterlab jupyterlab_widgets ipympl</code> (the course's "
+                f"<code>requirements.txt</code> has them), and run it)</figcaption></figure>")
 
     def widget(self):
         """The live ipywidgets view (needs a kernel to be interactive)."""

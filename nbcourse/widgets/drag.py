@@ -83,8 +83,16 @@ class DraggablePoint:
         if not self._dragging:
             return
         self._dragging = False
+        if event.inaxes is self.ax and event.xdata is not None:  # where the button was released: a
+            self.xy = (float(event.xdata), float(event.ydata))   # front end may drop the last moves
+            self.artist.set_data([self.xy[0]], [self.xy[1]])
         if self.on_release is not None:
             self.on_release(self.xy)
+
+    def move_to(self, xy: Sequence[float]) -> None:
+        """Put the marker at ``xy`` (a program's move: neither ``on_move`` nor ``on_release`` is called)."""
+        self.xy = (float(xy[0]), float(xy[1]))
+        self.artist.set_data([self.xy[0]], [self.xy[1]])
 
     def disconnect(self) -> None:
         """Stop following the mouse (the marker stays drawn)."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 import torch
@@ -18,7 +22,8 @@ from nbcourse.exercises import (
     autograd_derivative,
     check,
 )
-from nbcourse.exercises._core import Registry, forbidden_uses
+from nbcourse.exercises._registry import Registry
+from nbcourse.exercises._source import forbidden_uses
 
 
 def test_check_is_exposed_as_nbcourse_check():
@@ -132,7 +137,7 @@ def test_registry_refuses_duplicates_unless_replacing():
 
 def test_chapters_are_found_by_name():
     # check("activations/...") imports nbcourse/exercises/activations.py on demand
-    assert "activations" in exercises._core.REGISTRY.chapters()
+    assert "activations" in exercises._registry.REGISTRY.chapters()
     assert "activations/swish" in exercises.names("activations")
     assert exercises.get("activations/swish").answer == "my_swish"
 
@@ -204,3 +209,41 @@ def test_result_renderings_agree():
     assert result.one_line().startswith("not yet. At x = 1") and "\n" not in result.one_line()
     assert "### ✗ `a/b` — T" in result.markdown() and "*Hint:* try again" in result.markdown()
     assert str(result) == repr(result) == result.text()
+
+
+def test_check_imports_only_what_checking_needs(demo_tests_dir):
+    code = textwrap.dedent(f'''
+        import sys
+        import numpy as np
+        import nbcourse
+        nbcourse.exercises.load_tests({str(demo_tests_dir)!r})
+        assert nbcourse.check("demo/double", lambda x: 2 * np.asarray(x))
+        assert nbcourse.check("activations/swish", lambda z, beta=1.0: z / (1 + np.exp(-beta * z)))
+        heavy = ["nbformat", "jsonschema", "nbclient", "ipywidgets", "nbcourse.widgets", "IPython.display"]
+        print(sorted(m for m in heavy if m in sys.modules))
+    ''')
+    numpy_only = textwrap.dedent(f'''
+        import sys
+        import numpy as np
+        import nbcourse
+        nbcourse.exercises.load_tests({str(demo_tests_dir)!r})
+        assert nbcourse.check("demo/double", lambda x: 2 * np.asarray(x))
+        print(sorted(m for m in ["asyncio", "multiprocessing", "torch"] if m in sys.modules))
+    ''')
+    for source in (code, numpy_only):
+        out = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_spelled_rule_follows_globals_not_locals():
+    from nbcourse.exercises._source import notebook_uses
+
+    forbidden = ("tanh",)
+    assert notebook_uses(["def f(z):\n    return th(z)", "from numpy import tanh as th"], "f", forbidden)
+    assert notebook_uses(["if True:\n    def f(z):\n        return np.tanh(z)"], "f", forbidden) == ["np.tanh"]
+    assert notebook_uses(["t = np.tanh", "def f(z):\n    return t(z)"], "f", forbidden) == ["np.tanh"]
+    # a local variable that shares a name with another cell's global is not that global
+    assert notebook_uses(["def f(z):\n    t = 1\n    return t * z", "t = np.tanh"], "f", forbidden) == []
+    assert notebook_uses(["def g(w):\n    w = np.tanh(w)\n    return w", "def f(w):\n    return 2 * w"],
+                         "f", forbidden) == []

@@ -107,18 +107,38 @@ def test_warnings_are_reported_not_raised():
     assert record["ok"] and any("overflow" in w for w in record["warnings"])
 
 
-def test_run_exercise_finds_the_answer_by_name_only():
-    spec = {"kind": "function", "answer": "f", "cases": [{"args": _harness.encode((1.0,)),
-                                                            "kwargs": _harness.encode({})}]}
-    assert _harness.run_exercise(spec, {})["status"] == "missing"
-    assert _harness.run_exercise(spec, {"f": 3})["status"] == "not-callable"
-    result = _harness.run_exercise(spec, {"f": lambda x: x + 1})
+def test_run_request_finds_the_answer_by_name_only():
+    request = {"kind": "function", "answer": "f", "cases": [{"args": _harness.encode((1.0,)),
+                                                               "kwargs": _harness.encode({})}]}
+    assert _harness.run_request(request, {})["status"] == "missing"
+    assert _harness.run_request(request, {"f": 3})["status"] == "not-callable"
+    result = _harness.run_request(request, {"f": lambda x: x + 1})
     assert result["status"] == "ran" and _harness.decode(result["records"][0]["value"]) == 2.0
-    data = _harness.run_exercise({"kind": "behaviour", "answer": "lr", "answer_is_data": True}, {"lr": 0.1})
+    data = _harness.run_request({"kind": "data", "answer": "lr"}, {"lr": 0.1})
     assert _harness.decode(data["answer"]) == 0.1
+    call = _harness.run_request({"kind": "call", "answer": "f", "args": _harness.encode((2.0,)),
+                                 "kwargs": _harness.encode({})}, {"f": lambda x: x * 3})
+    assert _harness.decode(call["record"]["value"]) == 6.0
 
 
-def test_harness_imports_nothing_from_nbcourse():
-    # it is executed inside the student's kernel from its text: it must stand alone
-    source = open(_harness.__file__, encoding="utf-8").read()
-    assert "from nbcourse" not in source and "import nbcourse" not in source.replace('import_module("nbcourse', "")
+def test_harness_stands_alone_with_the_source_module():
+    # it is executed inside the student's kernel from its text, after _source.py's text:
+    # no import of nbcourse may be needed there (the kernel has no nbcourse.exercises)
+    from nbcourse.exercises import _source
+
+    namespace = {"__name__": "_nbcourse_grader"}
+    exec(compile(open(_source.__file__, encoding="utf-8").read(), "source", "exec"), namespace)
+    harness = open(_harness.__file__, encoding="utf-8").read()
+    assert "import nbcourse" not in harness
+    blocked = dict(namespace, __builtins__=dict(__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__)))
+    real_import = blocked["__builtins__"]["__import__"]
+
+    def no_nbcourse(name, *args, **kwargs):
+        assert not name.startswith("nbcourse"), name
+        return real_import(name, *args, **kwargs)
+
+    blocked["__builtins__"]["__import__"] = no_nbcourse
+    exec(compile(harness, "harness", "exec"), blocked)
+    out = []
+    blocked["kernel_entry"]('{"kind": "data", "answer": "x"}', {"x": 3}, "N", out.append)
+    assert out and "N<" in out[0]

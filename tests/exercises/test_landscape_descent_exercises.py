@@ -39,8 +39,37 @@ def sgd_step(w, b, x, y, lr):
     return np.array([w + lr * (r * x).mean(), b + lr * r.mean()])
 
 
-def annealing(t, lr0, tau):
-    return lr0 / (1 + np.asarray(t, dtype=np.float64) / tau)
+def sgd_epochs(x, y, start, lr, epochs, seed):
+    rng = np.random.default_rng(seed)
+    w, b = start
+    for _ in range(epochs):
+        for i in rng.permutation(len(x)):
+            r = y[i] - (w * x[i] + b)
+            w, b = w + lr * r * x[i], b + lr * r
+    return np.array([w, b])
+
+
+def sgd_one_order(x, y, start, lr, epochs, seed):
+    """Shuffled once, then the same order every epoch."""
+    order = np.random.default_rng(seed).permutation(len(x))
+    w, b = start
+    for _ in range(epochs):
+        for i in order:
+            r = y[i] - (w * x[i] + b)
+            w, b = w + lr * r * x[i], b + lr * r
+    return np.array([w, b])
+
+
+def sgd_epochs_gradient_at_epoch_start(x, y, start, lr, epochs, seed):
+    """The bug of the page: every step of an epoch uses the gradient at the epoch's start."""
+    rng = np.random.default_rng(seed)
+    w, b = start
+    for _ in range(epochs):
+        w0, b0 = w, b
+        for i in rng.permutation(len(x)):
+            r = y[i] - (w0 * x[i] + b0)
+            w, b = w + lr * r * x[i], b + lr * r
+    return np.array([w, b])
 
 
 def line_cost_grad(w, b, x, y):
@@ -57,18 +86,25 @@ SOLUTIONS = {
     "gradient-descent/saddle-gradient": saddle_grad,
     "gradient-descent/descent-path": gradient_descent,
     "gradient-descent/ravine-learning-rate": 0.35,
+    "gradient-descent/shallow-basin": {"small": "shallow minimum", "medium": "shallow minimum",
+                                       "large": "bounces"},
     "gradient-descent/sgd-step": sgd_step,
-    "gradient-descent/annealing": annealing,
+    "gradient-descent/sgd-epochs": sgd_epochs,
+    "gradient-descent/annealing-tau": 30,
     "gradient-descent/line-cost-grad": line_cost_grad,
     "gradient-descent/max-stable-lr": max_stable_lr,
+    "gradient-descent/example-setting": {"lr": "medium", "batch_size": 24},
 }
 PAGES = {
     "gradient-descent/01-optimisation-landscape": ["gradient-descent/saddle-gradient",
                                                    "gradient-descent/descent-path",
-                                                   "gradient-descent/ravine-learning-rate"],
-    "gradient-descent/02-batch-vs-stochastic": ["gradient-descent/sgd-step", "gradient-descent/annealing"],
+                                                   "gradient-descent/ravine-learning-rate",
+                                                   "gradient-descent/shallow-basin"],
+    "gradient-descent/02-batch-vs-stochastic": ["gradient-descent/sgd-step", "gradient-descent/sgd-epochs",
+                                                "gradient-descent/annealing-tau"],
     "gradient-descent/03-interactive-example": ["gradient-descent/line-cost-grad",
-                                                "gradient-descent/max-stable-lr"],
+                                                "gradient-descent/max-stable-lr",
+                                                "gradient-descent/example-setting"],
 }
 
 
@@ -103,9 +139,11 @@ def test_the_solutions_pass_with_full_points(name):
     ("gradient-descent/sgd-step",
      lambda w, b, x, y, lr: np.array([w + lr * ((y - w * x - b) * x).sum(), b + lr * (y - w * x - b).sum()]),
      "mini-batch"),
-    # 1/t without the offset: infinite at t = 0
-    ("gradient-descent/annealing", lambda t, lr0, tau: lr0 * tau / np.maximum(np.asarray(t, float), 1e-300),
-     "expected"),
+    # the gradient taken at the start of each epoch (batch descent in disguise)
+    ("gradient-descent/sgd-epochs", sgd_epochs_gradient_at_epoch_start, "current (w, b)"),
+    # one permutation for all epochs
+    ("gradient-descent/sgd-epochs", lambda x, y, start, lr, epochs, seed: sgd_one_order(x, y, start, lr, epochs, seed),
+     "new permutation"),
     # the gradient of the sum, not of the mean
     ("gradient-descent/line-cost-grad",
      lambda w, b, x, y: line_cost_grad(w, b, x, y) * len(x), "expected"),
@@ -154,3 +192,48 @@ def test_the_released_page_keeps_the_exercises_and_drops_the_solutions(page):
     for name in PAGES[page]:
         assert f'nbcourse.check("{name}"' in text
         assert f"{name}: replace this line with your answer" in text
+
+
+@pytest.mark.parametrize("tau,passes,words", [
+    (3, False, "too small to have arrived"),     # the steps shrink before SGD gets there
+    (30, True, "< 0.02"),
+    (100, False, "not below"),                   # the page's tau: calmer than constant, not calm enough
+    (1e6, False, "not below"),                   # hardly annealed: still rattling
+    (-5, False, "positive"),
+])
+def test_annealing_tau_has_a_window(tau, passes, words):
+    result = check("gradient-descent/annealing-tau", tau, raise_on_failure=False)
+    assert result.passed == passes, result.message
+    assert words in result.message
+
+
+def test_shallow_basin_is_all_or_nothing():
+    right = SOLUTIONS["gradient-descent/shallow-basin"]
+    wrong = dict(right, large="shallow minimum")
+    result = check("gradient-descent/shallow-basin", wrong, raise_on_failure=False)
+    assert not result.passed and "large" not in result.message and "does not say which" in result.message
+    result = check("gradient-descent/shallow-basin", dict(right, large="escapes"), raise_on_failure=False)
+    assert not result.passed and "'escapes' is not one of" in result.message
+
+
+def test_the_line_cost_reference_is_autograd_s_gradient():
+    from nbcourse.data import make_line
+    from nbcourse.descent import LineCost
+
+    x, y = (t.double() for t in make_line("small", seed=0))
+    p = torch.tensor([-1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    (0.5 * ((y - p[0] * x - p[1]) ** 2).mean()).backward()
+    np.testing.assert_allclose(LineCost(x, y).grad((-1.5, 2.0)), p.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("choice,passes,words", [
+    ({"lr": "large", "batch_size": 24}, True, "2400 per-sample"),
+    ({"lr": "medium", "batch_size": 1}, False, "not within"),        # never settles
+    ({"lr": "large", "batch_size": "m"}, False, "more than 2400"),   # accurate but costly
+    ({"lr": "small", "batch_size": 24}, False, "not within"),        # has not arrived
+    ({"lr": 0.3, "batch_size": 24}, False, "must be one of"),
+])
+def test_example_setting(choice, passes, words):
+    result = check("gradient-descent/example-setting", choice, raise_on_failure=False)
+    assert result.passed == passes, result.message
+    assert words in result.message

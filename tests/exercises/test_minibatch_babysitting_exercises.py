@@ -19,9 +19,22 @@ BOOK = Path(__file__).resolve().parents[2] / "book" / "gradient-descent"
 
 
 # the instructor's solutions, as in the notebooks
-def minibatch_variance(sigma2, S, m):
-    S = np.asarray(S, dtype=float)
-    return sigma2 / S * (m - S) / (m - 1)
+def exact_variance(G, S):
+    import itertools
+
+    G = np.asarray(G, dtype=float)
+    g_bar = G.mean(axis=0)
+    return np.mean([((G[list(b)].mean(axis=0) - g_bar) ** 2).sum()
+                    for b in itertools.combinations(range(len(G)), S)])
+
+
+def exact_variance_with_replacement(G, S):
+    import itertools
+
+    G = np.asarray(G, dtype=float)
+    g_bar = G.mean(axis=0)
+    return np.mean([((G[list(b)].mean(axis=0) - g_bar) ** 2).sum()
+                    for b in itertools.product(range(len(G)), repeat=S)])
 
 
 def grad_norm(p, target, x):
@@ -30,12 +43,18 @@ def grad_norm(p, target, x):
     return np.linalg.norm(residual) * np.sqrt(np.sum(np.asarray(x, dtype=float) ** 2) + 1.0)
 
 
-def balanced_weights(labels, num_classes):
-    counts = torch.bincount(torch.as_tensor(labels), minlength=num_classes).double()
-    present = int((counts > 0).sum())
-    weights = torch.zeros(num_classes, dtype=torch.float64)
-    weights[counts > 0] = len(labels) / (present * counts[counts > 0])
-    return weights
+def weighted_ce(logits, target, weight):
+    logits = torch.as_tensor(logits)
+    per_sample = torch.logsumexp(logits, dim=1) - logits.gather(1, target[:, None])[:, 0]
+    w = torch.as_tensor(weight)[target]
+    return (w * per_sample).sum() / w.sum()
+
+
+def weighted_ce_over_count(logits, target, weight):
+    """The common mistake: divide by the number of samples, not by the sum of their weights."""
+    logits = torch.as_tensor(logits)
+    per_sample = torch.logsumexp(logits, dim=1) - logits.gather(1, target[:, None])[:, 0]
+    return (torch.as_tensor(weight)[target] * per_sample).mean()
 
 
 def epoch_orders(n, epochs, seed):
@@ -48,20 +67,22 @@ def best_epoch(val_loss):
 
 
 SOLUTIONS = {
-    "gradient-descent/minibatch-variance": minibatch_variance,
+    "gradient-descent/finite-population": exact_variance,
     "gradient-descent/batch-size-and-lr": {"batch_size": 128, "lr": 0.2},
     "gradient-descent/softmax-grad-norm": grad_norm,
-    "gradient-descent/balanced-weights": balanced_weights,
+    "gradient-descent/weighted-cross-entropy": weighted_ce,
+    "gradient-descent/one-step-prediction": {"own_loss": "down", "validation_loss": "up"},
     "gradient-descent/shuffled-epochs": epoch_orders,
     "gradient-descent/best-epoch": best_epoch,
     "gradient-descent/name-the-curves": {"A": "overfit", "B": "good-fit", "C": "val-too-small",
                                          "D": "underfit-capacity", "E": "train-too-small",
-                                         "F": "underfit-undertrained"},
+                                         "F": "underfit-undertrained", "G": "overfit", "H": "underfit-capacity"},
 }
 PAGES = {
-    "gradient-descent/04-mini-batches": ["gradient-descent/minibatch-variance", "gradient-descent/batch-size-and-lr"],
-    "gradient-descent/05-value-of-one-sample": ["gradient-descent/softmax-grad-norm"],
-    "gradient-descent/06-shuffling-and-balancing": ["gradient-descent/balanced-weights",
+    "gradient-descent/04-mini-batches": ["gradient-descent/finite-population", "gradient-descent/batch-size-and-lr"],
+    "gradient-descent/05-value-of-one-sample": ["gradient-descent/softmax-grad-norm",
+                                                "gradient-descent/one-step-prediction"],
+    "gradient-descent/06-shuffling-and-balancing": ["gradient-descent/weighted-cross-entropy",
                                                     "gradient-descent/shuffled-epochs"],
     "gradient-descent/07-babysitting": ["gradient-descent/best-epoch", "gradient-descent/name-the-curves"],
 }
@@ -82,11 +103,10 @@ def test_the_solutions_pass_with_full_points(name):
 
 
 @pytest.mark.parametrize("name,wrong,words", [
-    ("gradient-descent/minibatch-variance", lambda sigma2, S, m: sigma2 / np.asarray(S, dtype=float), "finite-population"),
+    ("gradient-descent/finite-population", exact_variance_with_replacement, "S = 2: at G"),
     ("gradient-descent/softmax-grad-norm",
      lambda p, t, x: np.linalg.norm(np.asarray(p) - np.eye(len(p))[t]) * np.linalg.norm(x), "expected"),
-    ("gradient-descent/balanced-weights",
-     lambda labels, k: len(labels) / (k * torch.bincount(torch.as_tensor(labels), minlength=k).double()), "absent"),
+    ("gradient-descent/weighted-cross-entropy", weighted_ce_over_count, "weights 1, 2, 0.5, 4"),
     ("gradient-descent/best-epoch", lambda v: int(np.argmin(v)), "expected"),
 ])
 def test_typical_mistakes_fail_with_a_message_that_says_where(name, wrong, words):
@@ -123,12 +143,30 @@ def test_batch_size_and_lr_bad_settings_are_explained(settings):
     assert not result.passed and ("batch_size" in result.message or "lr" in result.message)
 
 
-def test_name_the_curves_counts_the_wrong_ones():
-    answer = dict(SOLUTIONS["gradient-descent/name-the-curves"], A="good-fit", B="overfit")
-    result = check("gradient-descent/name-the-curves", answer, raise_on_failure=False)
-    assert not result.passed and "2 of 6 wrong" in result.message
+def test_name_the_curves_is_all_or_nothing_and_says_neither_which_nor_how_many():
+    right = SOLUTIONS["gradient-descent/name-the-curves"]
+    one_wrong = dict(right, A="good-fit")
+    two_wrong = dict(right, A="good-fit", B="overfit")
+    messages = set()
+    for answer in (one_wrong, two_wrong):
+        result = check("gradient-descent/name-the-curves", answer, raise_on_failure=False)
+        assert not result.passed and result.points == 0
+        messages.add(result.message)
+    assert len(messages) == 1                      # the feedback is the same however many are wrong
+    assert "A" not in messages.pop().split("right.")[0]
     result = check("gradient-descent/name-the-curves", {"A": "overfit"}, raise_on_failure=False)
     assert not result.passed and "no name for B" in result.message
+
+
+def test_finite_population_with_a_torch_answer():
+    def exact_torch(G, S):
+        import itertools
+
+        G = torch.as_tensor(G, dtype=torch.float64)
+        return torch.stack([((G[list(b)].mean(0) - G.mean(0)) ** 2).sum()
+                            for b in itertools.combinations(range(len(G)), S)]).mean()
+
+    assert check("gradient-descent/finite-population", exact_torch).passed
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
@@ -140,3 +178,11 @@ def test_the_released_page_keeps_the_exercises_and_drops_the_solutions(page):
     for name in PAGES[page]:
         assert f'nbcourse.check("{name}"' in text
         assert f"{name}: replace this line with your answer" in text
+
+
+def test_one_step_prediction_is_all_or_nothing():
+    result = check("gradient-descent/one-step-prediction", {"own_loss": "down", "validation_loss": "down"},
+                   raise_on_failure=False)
+    assert not result.passed and "does not say which" in result.message
+    result = check("gradient-descent/one-step-prediction", {"own_loss": "lower"}, raise_on_failure=False)
+    assert not result.passed and "'up' or 'down'" in result.message

@@ -47,7 +47,19 @@ def test_plot_descent_reports_a_diverged_run():
     plt.close(fig)
     assert title.endswith("diverged")
     fig = plot_descent(TooSteep(), start="A", lr="medium")
-    assert "final loss" in fig.axes[1].get_title()
+    assert "final f − f_min" in fig.axes[1].get_title()
+    plt.close(fig)
+
+
+def test_plot_descent_titles_and_draws_the_loss_above_the_minimum():
+    """The title prints what the axis shows, f - f_min: a run stuck at the saddle is 0.25 above the minima;
+    a converged run is drawn far below 1e-6 (the old floor), not as a plateau."""
+    fig = plot_descent("saddle", start="A", lr="medium")
+    assert fig.axes[1].get_title().endswith("final f − f_min = 0.25")
+    plt.close(fig)
+    fig = plot_descent("convex", start="A", lr="medium")
+    line = fig.axes[1].get_lines()[0].get_ydata()
+    assert line.min() < 1e-9 and "floor" in fig.axes[1].get_ylabel()
     plt.close(fig)
 
 

@@ -31,7 +31,7 @@ def run(out: Path | None = None):
     model = MLP(6, (16,), 3, seed=1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, device="cpu", seed=3, metrics="accuracy")
-    history = trainer.fit(train, val, epochs=EPOCHS, batch_size=BATCH_SIZE)
+    history = trainer.fit(train, val, epochs=EPOCHS, batch_size=BATCH_SIZE, val_batch_size=7, eval_train=True)
     if out is not None:
         written = trainer.checkpoint(out / "checkpoint.pt")  # rank 0 only
         torch.save({"rank": trainer.rank, "world_size": trainer.world_size, "history": history.to_dict(),

@@ -58,3 +58,32 @@ def test_has_conv_and_to_device():
     batch = {"x": torch.zeros(2), "pair": (torch.ones(1), [torch.ones(3)]), "name": "n"}
     moved = to_device(batch, torch.device("cpu"))
     assert moved["name"] == "n" and moved["pair"][1][0].shape == (3,) and isinstance(moved["pair"], tuple)
+
+
+def test_memory_format_for_batches_and_models():
+    from nbcourse.train.devices import memory_format
+
+    images = torch.randn(2, 3, 4, 4)
+    assert memory_format(images, True).is_contiguous(memory_format=torch.channels_last)
+    back = memory_format(memory_format(images, True), False)
+    assert back.is_contiguous() and torch.equal(back, images)
+    flat = torch.randn(2, 3)
+    assert memory_format(flat, True) is flat
+    model = SmallCNN(seed=0)
+    assert memory_format(model, True) is model
+    assert model.features.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    memory_format(model, False)
+    assert model.features.conv1.weight.is_contiguous()
+
+
+def test_eval_mode_restores_every_module_mode_even_after_an_error():
+    from nbcourse.train.devices import eval_mode
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5), nn.BatchNorm1d(2))
+    model.train()
+    model[2].eval()  # frozen batch norm statistics: a mode of its own
+    with pytest.raises(RuntimeError, match="inside"):
+        with eval_mode(model):
+            assert not any(m.training for m in model.modules())
+            raise RuntimeError("inside")
+    assert model.training and model[1].training and not model[2].training

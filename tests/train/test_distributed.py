@@ -72,7 +72,7 @@ def test_torchrun_two_processes_match_one_process(tmp_path):
     trainer, history = load_script().run()  # the same run in one process
     assert trainer.world_size == 1
     multi = ranks[0]["history"]
-    for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+    for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "train_eval_loss", "train_eval_accuracy"):
         assert multi["epochs"][key] == pytest.approx(history[key], rel=1e-5, abs=1e-6), key
     assert multi["steps"]["batch_size"] == history.steps["batch_size"]  # global batches, the last one 5
     assert multi["steps"]["train_loss"] == pytest.approx(history.steps["train_loss"], rel=1e-5, abs=1e-6)

@@ -103,3 +103,26 @@ def test_plot_in_one_call_is_labelled():
 def test_repr():
     assert repr(History()) == "History(0 epochs, 0 steps)"
     assert "3 epochs, 6 steps" in repr(sample()) and "val_loss=0.4" in repr(sample())
+
+
+def test_train_eval_keys_are_a_split_not_a_metric():
+    h = History()
+    h.append_epoch(epoch=1, train_loss=1.0, train_accuracy=0.5, train_eval_loss=0.9, train_eval_accuracy=0.6,
+                   val_loss=1.1, val_accuracy=0.4)
+    assert h.metric_names() == ["accuracy"]
+    fig, axes = h.plot()
+    labels = [line.get_label() for line in axes[0].get_lines()]
+    assert "training loss (end of epoch, eval mode)" in labels and "validation loss" in labels
+    assert "training (end of epoch) accuracy" in [line.get_label() for line in axes[1].get_lines()]
+    plt.close(fig)
+    with pytest.raises(KeyError, match="eval_train=True"):
+        h2 = History()
+        h2.append_epoch(epoch=1, train_loss=1.0)
+        h2["train_eval_loss"]
+
+
+def test_the_docstring_table_names_every_key_fit_records():
+    import nbcourse.train.history as module
+
+    for key in ("train_loss", "train_eval_loss", "val_loss", "lr", "train_<m>", "train_eval_<m>", "val_<m>"):
+        assert f'``"{key}"``' in module.__doc__, key

@@ -653,3 +653,97 @@ def test_on_a_gpu_mixed_precision_channels_last_and_once_per_epoch_checks():
     other = SmallCNN(seed=0)
     fp16 = Trainer(other, nn.CrossEntropyLoss(), torch.optim.SGD(other.parameters(), lr=0.05), amp="fp16")
     assert fp16._scaler.is_enabled()
+
+
+# --- val_batch_size and eval_train -------------------------------------------------------------------
+
+class EvalBatchSizes(nn.Module):
+    """An MLP that records the size of every batch it sees in eval mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = MLP(6, (16,), 3, dropout=0.3, seed=1)
+        self.eval_sizes = []
+
+    def forward(self, x):
+        if not self.training:
+            self.eval_sizes.append(len(x))
+        return self.net(x)
+
+
+def test_val_batch_size_is_its_own_argument_and_defaults_to_batch_size():
+    X, y = make_data()
+    model = EvalBatchSizes()
+    trainer = Trainer(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                      device="cpu", seed=0)
+    h = trainer.fit((X, y), (X[:50], y[:50]), epochs=1, batch_size=16, val_batch_size=50)
+    assert model.eval_sizes[-1:] == [50]
+    model.eval_sizes.clear()
+    trainer.fit((X, y), (X[:50], y[:50]), epochs=1, batch_size=16)
+    assert model.eval_sizes[-4:] == [16, 16, 16, 2]
+    # the batch size of evaluation changes nothing but speed and memory
+    assert h["val_loss"][0] == pytest.approx(make_trainer(dropout=0.3).fit(
+        (X, y), (X[:50], y[:50]), epochs=1, batch_size=16)["val_loss"][0], rel=1e-6)
+    for bad, error in ((0, ValueError), (2.5, TypeError)):
+        with pytest.raises(error, match="val_batch_size"):
+            trainer.fit((X, y), (X[:50], y[:50]), epochs=1, batch_size=16, val_batch_size=bad)
+    with pytest.raises(TypeError, match="eval_train"):
+        trainer.fit((X, y), epochs=1, batch_size=16, eval_train="yes")
+
+
+def test_eval_train_measures_the_training_data_at_the_end_of_each_epoch():
+    X, y = make_data()
+    trainer = make_trainer(dropout=0.3, metrics="accuracy")
+    history = trainer.fit((X, y), (X[:20], y[:20]), epochs=3, batch_size=16, eval_train=True, val_batch_size=64)
+    assert list(history) == ["epoch", "train_loss", "train_accuracy", "train_eval_loss", "train_eval_accuracy",
+                             "val_loss", "val_accuracy", "lr"]
+    assert all(len(history[k]) == 3 for k in history)
+    end = trainer.evaluate((X, y))
+    assert history["train_eval_loss"][-1] == pytest.approx(end["loss"], rel=1e-6)
+    assert history["train_eval_accuracy"][-1] == pytest.approx(end["accuracy"])
+    # "train_loss" stays the mean over the epoch's batches, measured in train mode while learning
+    assert history["train_loss"][0] == pytest.approx(sum(history.steps["train_loss"][:7][:-1]) * 16 / 101
+                                                     + history.steps["train_loss"][6] * 5 / 101)
+    assert history["train_loss"] != history["train_eval_loss"]
+    assert history.metric_names() == ["accuracy"]
+
+
+def test_eval_train_does_not_change_the_run():
+    """Measuring the training data draws nothing from the shuffling or dropout generators."""
+    X, y = make_data()
+    for data in ((X, y), PlainDataset(X, y), DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True)):
+        plain = make_trainer(dropout=0.3).fit(data, epochs=3, batch_size=16)
+        measured = make_trainer(dropout=0.3).fit(data, epochs=3, batch_size=16, eval_train=True,
+                                                 val_batch_size=40)
+        assert measured["train_loss"] == plain["train_loss"]
+        assert measured.steps == plain.steps
+        assert len(measured["train_eval_loss"]) == 3
+
+
+def test_eval_train_with_a_dataloader_and_resume(tmp_path):
+    X, y = make_data()
+    loader = DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True)
+    reference = make_trainer(dropout=0.2)
+    reference.fit(loader, epochs=3, batch_size=16, eval_train=True)
+    assert reference.history["train_eval_loss"][-1] == pytest.approx(reference.evaluate((X, y))["loss"], rel=1e-6)
+    first = make_trainer(dropout=0.2, callbacks=[RaiseAt(9)])
+    with pytest.warns(TrainerNotice):
+        first.fit(loader, epochs=3, batch_size=16, eval_train=True)
+    first.checkpoint(tmp_path / "c.pt")
+    second = make_trainer(dropout=0.2, callbacks=[RaiseAt(-1)])
+    second.fit(loader, epochs=3, batch_size=16, eval_train=True, resume_from=tmp_path / "c.pt")
+    assert second.history == reference.history and same_weights(weights(second), weights(reference))
+
+
+def test_the_epoch_mean_does_not_depend_on_the_recorded_steps(tmp_path):
+    """The epoch's mean is kept as running sums, not re-read from history.steps (which a user may edit)."""
+    X, y = make_data()
+    reference = make_trainer().fit((X, y), epochs=2, batch_size=16)
+
+    class EditSteps(Callback):
+        def on_batch_end(self, trainer):
+            trainer.checkpoint(tmp_path / "c.pt")  # (moves the steps so far into the History)
+            trainer.history.steps["batch_size"][:] = [1.0] * len(trainer.history.steps["batch_size"])
+
+    history = make_trainer(callbacks=[EditSteps()]).fit((X, y), epochs=2, batch_size=16)
+    assert history["train_loss"] == reference["train_loss"]
