@@ -32,7 +32,7 @@ from nbcourse.data import load_digits
 from nbcourse.models import MLP
 from nbcourse.train import Trainer
 
-OUT = Path(__file__).resolve().parent.parent / "book" / "activations" / "data" / "activation_grid.json"
+OUT = Path(__file__).resolve().parent.parent / "nbcourse" / "data" / "activation_grid.json"
 SETUP = {"hidden_sizes": [64, 64, 64], "init": "default", "optimizer": "adam", "lr": 3e-3, "epochs": 10,
          "batch_size": 32}
 

@@ -54,7 +54,17 @@ from nbcourse._arrays import describe
 __all__ = [
     "Diagnosis", "diagnose", "KINDS", "MIN_EPOCHS", "THRESHOLDS", "MissingCurveError",
     "example_curves", "quiz_curves", "Recipe", "RECIPES", "run_case",
+    "BROKEN_RUN", "SIGMOID_RUN",
 ]
+
+# ----------------------------------------------------------------------------- runs to fix (activation exercises)
+
+#: the failing run of the exercise: a four-layer ReLU network on the digits, plain SGD, 5 epochs
+BROKEN_RUN = {"hidden_sizes": (32, 32, 32, 32), "init": "kaiming", "bias_init": -1.0, "lr": 1.0,
+              "epochs": 5, "batch_size": 32}
+#: the failing run: six sigmoid layers of 32, PyTorch's default initialisation, plain SGD, 3 epochs
+SIGMOID_RUN = {"batch_norm": False, "init": "default", "optimizer": "sgd", "lr": 0.1}
+
 
 #: The kinds :func:`diagnose` can return, in the order its rules are tried.
 KINDS = (

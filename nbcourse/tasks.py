@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 __all__ = ["Head", "TASKS", "one_hot", "multi_hot", "recommend_head", "rule_of_thumb",
-           "make_wave", "quantise", "fit_head", "bin_experiment", "outlier_data", "robust_line_fit"]
+           "make_wave", "quantise", "fit_head", "bin_experiment", "outlier_data", "robust_line_fit", "huber_delta_data"]
 
 
 # ------------------------------------------------------------------------------------ targets
@@ -464,3 +464,12 @@ def robust_line_fit(x, y, loss: str = "mse", *, delta: float = 1.0, iterations: 
 def _slope_at_zero(loss: str, eps: float) -> float:
     # l'(r) / r as r -> 0: 2 for MSE, 1 for Huber and log-cosh; MAE's 1/|r| is floored at eps
     return {"mse": 2.0, "huber": 1.0, "log_cosh": 1.0, "mae": 1.0 / eps}[loss]
+
+
+def huber_delta_data():
+    """The data of the Huber exercise: 30 clean points (``y = 0.5 x + 1`` plus noise 0.3) and three outliers.
+
+    Returns ``(x_clean, y_clean, x_all, y_all)``.
+    """
+    x, y = outlier_data(n=30, seed=1)
+    return x, y, np.append(x, [8.5, 9.0, 9.5]), np.append(y, [-4.0, -4.5, -5.0])

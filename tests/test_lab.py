@@ -391,7 +391,7 @@ def _factory(topic: str, name: str):
 
 
 def test_a_greyed_out_slider_says_which_choice_moves_it():
-    from nbcourse.widgets import activation_explorer
+    from nbcourse.figures.activations import activation_explorer
 
     live = activation_explorer().widget()
     assert live.controls["alpha"].disabled and live.controls["beta"].disabled

@@ -29,8 +29,7 @@ import torch
 
 from nbcourse.exercises import BehaviourExercise, Case, FunctionExercise, register
 
-#: what the chapter's pages import from here (the data of the Huber-delta exercise)
-__all__ = ["huber_delta_data"]
+from nbcourse.tasks import huber_delta_data  # noqa: E402  (the pages read the exercise's data from there)
 
 PAGE_TASKS = "losses/tasks-and-output-layers"
 PAGE_SOFTMAX = "losses/softmax"
@@ -294,17 +293,6 @@ register(FunctionExercise(
 
 
 # ------------------------------------------------------------------------- 6. regression losses
-
-def huber_delta_data():
-    """The data of the Huber exercise: 30 clean points (``y = 0.5 x + 1`` plus noise 0.3) and three outliers.
-
-    Returns ``(x_clean, y_clean, x_all, y_all)``.
-    """
-    from nbcourse.tasks import outlier_data
-
-    x, y = outlier_data(n=30, seed=1)
-    return x, y, np.append(x, [8.5, 9.0, 9.5]), np.append(y, [-4.0, -4.5, -5.0])
-
 
 def _huber_measure(delta, *, seed):
     from nbcourse.tasks import robust_line_fit
