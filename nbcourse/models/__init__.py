@@ -15,5 +15,6 @@ compare activations on the same initial network::
 from ._activation import make_activation
 from .cnn import SmallCNN, SmallCNNConfig
 from .mlp import MLP, MLPConfig
+from .residual import ResidualMLP
 
-__all__ = ["MLP", "MLPConfig", "SmallCNN", "SmallCNNConfig", "make_activation"]
+__all__ = ["MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
