@@ -552,8 +552,10 @@ class LayerStatsRecorder(Callback):
     - ``"grad_norm"``: mean over the epoch's steps of :math:`\lVert \partial L / \partial W \rVert_2`
       for each layer with a weight matrix or kernel (``Linear``, ``Conv``).
     - ``"activation_mean"``: mean output of each activation module over the epoch's batches.
-    - ``"dead_units"``: fraction of units whose output stayed at zero (:math:`|a| \le` ``dead_tol``)
-      on every training sample of the epoch: a dead ReLU never passes a gradient.
+    - ``"dead_units"``: fraction of units whose pre-activation (the activation module's input)
+      stayed at or below ``dead_tol`` on every training sample of the epoch, counted the same way
+      for every activation: a dead ReLU outputs 0 and never passes a gradient, a "dead" leaky ReLU
+      outputs only its small negative slope, a "dead" sigmoid stays in its lower half.
     - ``"saturated_units"`` (sigmoid, tanh, softsign): fraction of units saturated most of the time,
       on at least ``unit_share`` of the epoch's samples; a unit is saturated on a sample when its
       slope is below ``saturation_threshold`` of its largest slope, e.g. for the logistic
@@ -567,7 +569,7 @@ class LayerStatsRecorder(Callback):
 
     Args:
         saturation_threshold: relative slope below which a unit counts as saturated (default 0.05).
-        dead_tol: outputs with :math:`|a|` at most this are zero (default 0).
+        dead_tol: a unit is off on a sample when its pre-activation is at most this (default 0).
         unit_share: share of its samples on which a unit must be saturated to count in
             ``"saturated_units"`` (default 0.9; 1.0: saturated on every sample).
 
@@ -625,12 +627,15 @@ class LayerStatsRecorder(Callback):
         def hook(module, inputs, output):
             if not module.training or not torch.is_grad_enabled() or not isinstance(output, torch.Tensor):
                 return  # training batches only
-            a = output.detach().float()
+            a, z = output.detach().float(), inputs[0].detach().float() if inputs else None
+            if z is None or z.shape != a.shape:
+                z = a                                       # an activation that changes the shape: its output
             if a.ndim == 1:
-                a = a.unsqueeze(1)
+                a, z = a.unsqueeze(1), z.unsqueeze(1)
             a = a.transpose(0, 1).reshape(a.shape[1], -1)  # (units, samples x positions)
+            z = z.transpose(0, 1).reshape(z.shape[1], -1)
             acc = self._acc.setdefault(name, {})
-            alive = (a.abs() > self.dead_tol).any(dim=1)
+            alive = (z > self.dead_tol).any(dim=1)         # switched on for at least one sample
             if "sum" not in acc or acc["alive"].shape != alive.shape:
                 acc.update(sum=a.new_zeros(()), count=0, alive=torch.zeros_like(alive))
                 if slope_fn is not None:  # saturated samples per unit, and samples per unit
@@ -710,7 +715,7 @@ class LayerStatsRecorder(Callback):
             fig = axes[0].figure
         panels = [("grad_norm", "gradient norm ||dL/dW||", "Gradient norm per layer", True),
                   ("activation_mean", "mean activation", "Mean activation", False),
-                  ("dead_units", "fraction of units", "Dead units (zero on every sample)", False),
+                  ("dead_units", "fraction of units", "Dead units (z <= 0 on every sample)", False),
                   ("saturated_units", "fraction", "Saturated units (dashed: share of activations)", False)]
         for ax, (stat, ylabel, title, log) in zip(axes, panels):
             for i, (name, values) in enumerate(self.stats[stat].items()):

@@ -231,6 +231,18 @@ def test_dead_relu_units_are_counted():
     assert rows[1]["type"] == "ReLU" and rows[1]["dead_units"] == 0.5
 
 
+def test_dead_units_are_counted_by_pre_activation_for_every_activation():
+    """A leaky unit never outputs exactly 0, but with z <= 0 on every sample it is as stuck as a dead ReLU."""
+    X, y = data()
+    for activation in ("leaky_relu", "elu", "sigmoid", "tanh"):
+        model = MLP(6, (8,), 3, activation=activation, seed=0)
+        with torch.no_grad():
+            model.layers.fc1.bias[:2] = -100.0  # two of eight units are off on every sample
+        rec = LayerStatsRecorder()
+        trainer_with(rec, model=model).fit((X, y), epochs=1, batch_size=32)
+        assert rec.stats["dead_units"]["layers.act1"] == [0.25], activation
+
+
 def test_saturated_sigmoid_units_and_activation_means():
     X, y = data()
     model = MLP(6, (10,), 3, activation="sigmoid", seed=0)
