@@ -81,7 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "row for each of its exercises, answered or not; may be repeated. Recommended")
     grade.add_argument("--exercises", action="append", default=[], metavar="NAME",
                        help="grade exactly these exercises (names or patterns like 'activations/*') in every "
-                            "submission; may be repeated. Default: those of --released, else what each notebook holds")
+                            "submission; may be repeated. One of --released, --exercises or --from-submissions is required")
+    grade.add_argument("--from-submissions", action="store_true",
+                       help="without --released or --exercises, grade each submission on the exercises it holds "
+                            "(a check call a student adds then counts; for trusted notebooks only)")
     grade.add_argument("--feedback", metavar="DIR", default=None,
                        help="folder for the feedback files (default: 'feedback' next to the CSV)")
     grade.add_argument("--quiet", action="store_true", help="do not print progress")
@@ -147,7 +150,8 @@ def _grade(args) -> int:
 
     try:
         reports = grade(args.submissions, jobs=args.jobs, timeout=args.timeout, tests=args.tests,
-                        exercises=args.exercises or None, released=args.released or None, progress=progress)
+                        exercises=args.exercises or None, released=args.released or None, progress=progress,
+                        require_released=not args.from_submissions)
     except ValueError as error:
         print(f"nbcourse {error}", file=sys.stderr)
         return 2

@@ -656,7 +656,7 @@ def check_writable(out, feedback_dir=None) -> tuple:
 
 
 def grade(submissions, *, jobs: int = 1, timeout: float = 60.0, tests=None, exercises=None, released=None,
-          progress=None) -> list:
+          progress=None, require_released: bool = False) -> list:
     """Grade notebooks; return one :class:`SubmissionReport` per submission, in order.
 
     Args:
@@ -673,6 +673,8 @@ def grade(submissions, *, jobs: int = 1, timeout: float = 60.0, tests=None, exer
             submission is graded on the exercises it holds (see :func:`expected_exercises`):
             convenient, but then a check call the student adds counts too.
         progress: optional callable ``progress(done, total, report)`` after each submission.
+        require_released: refuse to grade without ``released`` or ``exercises`` (what the
+            ``nbcourse grade`` command does unless given ``--from-submissions``).
 
     Raises:
         ValueError: misuse (no submissions, jobs < 1, a missing file, an unknown exercise,
@@ -703,6 +705,11 @@ def grade(submissions, *, jobs: int = 1, timeout: float = 60.0, tests=None, exer
             raise ValueError(f"grade: --tests {str(directory)!r} is not a folder")
         _registry.load_tests(directory)
     hide = [str(t.resolve()) for t in tests]
+    if require_released and not (exercises or released):
+        raise ValueError("grade: say what was released: --released NOTEBOOK (the notebook the students got) or "
+                         "--exercises 'chapter/*'. Without either, each submission would be graded on the "
+                         "exercises it holds, and a check call a student adds would count; pass "
+                         "--from-submissions to grade that way on purpose")
     if exercises or released:
         chosen = _select(list(exercises), _registry.names()) if exercises else released_exercises(released)
         per_submission = [chosen for _ in paths]

@@ -161,7 +161,7 @@ def batch_a(tmp_path_factory, demo_notebook, demo_tests_dir):
     (folder / "not_a_notebook.ipynb").write_text('{"hello": "world"}')
     paths += [folder / "invalid.ipynb", folder / "not_a_notebook.ipynb"]
     out = folder / "out" / "grades.csv"
-    status = main(["grade", *map(str, paths), "--out", str(out), "--jobs", "2", "--timeout", "60",
+    status = main(["grade", *map(str, paths), "--from-submissions", "--out", str(out), "--jobs", "2", "--timeout", "60",
                    "--tests", str(demo_tests_dir), "--quiet"])
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -368,6 +368,15 @@ def test_misuse_exits_two_with_a_message(tmp_path, capsys, demo_notebook, args, 
     assert not (tmp_path / "g.csv").exists()
 
 
+def test_the_command_grades_what_was_released_unless_told_otherwise(tmp_path, capsys, demo_notebook):
+    """Without --released or --exercises a student's added check call would count: the command refuses."""
+    nb = tmp_path / "nb.ipynb"
+    nbformat.write(demo_notebook(), nb)
+    assert main(["grade", str(nb), "--out", str(tmp_path / "g.csv")]) == 2
+    assert "--released" in capsys.readouterr().err
+    assert not (tmp_path / "g.csv").exists()
+
+
 def test_out_must_be_a_file_and_a_folder_must_hold_notebooks(tmp_path, capsys, demo_notebook):
     nb = tmp_path / "nb.ipynb"
     nbformat.write(demo_notebook(), nb)
@@ -388,7 +397,8 @@ def test_a_folder_of_submissions_is_graded_notebook_by_notebook(tmp_path, demo_n
     (folder / "bob.ipynb").write_text("{not json")
     nbformat.write(demo_notebook(), folder / ".ipynb_checkpoints" / "nb-checkpoint.ipynb")
     out = tmp_path / "g.csv"
-    assert main(["grade", str(folder), "--out", str(out), "--tests", str(demo_tests_dir), "--quiet"]) == 0
+    assert main(["grade", str(folder), "--from-submissions", "--out", str(out), "--tests", str(demo_tests_dir),
+                 "--quiet"]) == 0
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert {Path(r["submission"]).name for r in rows} == {"nb.ipynb", "bob.ipynb"}
