@@ -206,6 +206,29 @@ print(json.dumps(out))
     assert out == {"import nbcourse.exercises": [], "the references": []}, out
 
 
+def test_grading_a_submission_loads_no_plotting_and_no_widgets_in_the_grader(tmp_path):
+    """``nbcourse grade`` end to end: the grader's own process never imports the widget layer or figures."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import nbcourse"),
+        nbformat.v4.new_code_cell("def sigmoid_grad_from_value(s):\n    return s * (1 - s)"),
+        nbformat.v4.new_code_cell('nbcourse.check("activations/sigmoid-grad", sigmoid_grad_from_value)'),
+    ])
+    path = tmp_path / "submission.ipynb"
+    nbformat.write(nb, path)
+    code = _WATCH + f"""
+from nbcourse.cli import main
+status = main(["grade", {str(path)!r}, "--exercises", "activations/sigmoid-grad",
+               "--out", {str(tmp_path / "grades.csv")!r}, "--quiet"])
+print(json.dumps({{"status": status, "loaded": loaded()}}))
+"""
+    out = _fresh(code)
+    assert out["status"] == 0
+    assert (tmp_path / "grades.csv").read_text().count("sigmoid-grad") == 1
+    assert out["loaded"] == [], f"grading loaded {out['loaded']} in the grader's process"
+
+
 def test_a_figure_module_does_register_its_explorers_with_the_widget_layer():
     code = _WATCH + """
 from nbcourse import widgets

@@ -35,6 +35,7 @@ import io
 import json
 import multiprocessing
 import os
+import sys
 import re
 import shutil
 import signal
@@ -236,12 +237,15 @@ class _Kernel:
         self.harness_key = None
 
     async def start(self):
-        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.kernelspec import KernelSpec
         from nbclient import NotebookClient
 
         self.private = tempfile.mkdtemp(prefix="nbcourse-kernel-")
         os.chmod(self.private, 0o700)
-        spec = KernelSpecManager().get_kernel_spec("python3")  # never the submission's kernelspec
+        # never the submission's kernelspec: ipykernel in this very Python, as its built-in python3 spec says
+        # (written here, because jupyter_client's KernelSpecManager imports IPython to find its folders)
+        spec = KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                          display_name="Python 3 (ipykernel)", language="python")
         env = dict(self.env)
         workdir = os.path.join(self.private, "work")
         os.mkdir(workdir)

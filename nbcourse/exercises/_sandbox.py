@@ -100,8 +100,22 @@ def kernel_argv(kernel: list, *, hide: list, exercises_dirs: list) -> list:
     """The command that starts ``kernel`` (with ``{connection_file}``) sealed, or ``kernel`` itself."""
     if not available():
         return list(kernel)
-    setup = json.dumps({"hide": [str(p) for p in hide], "exercises": [str(p) for p in exercises_dirs]})
+    setup = json.dumps({"hide": [str(p) for p in hide], "exercises": [str(p) for p in exercises_dirs],
+                        "keep": _kept_paths()})
     return _unshare_base() + [sys.executable, os.path.abspath(__file__), "{connection_file}", setup, "--", *kernel]
+
+
+def _kept_paths() -> list:
+    """What the kernel needs to start: this Python (its prefixes), the folder holding nbcourse, PYTHONPATH.
+
+    The sealed kernel gets fresh, empty ``/tmp``, ``/var/tmp`` and ``/dev/shm``; a virtual environment or
+    a clone of the course that lives under one of them (a CI checkout, say) is mounted back, read-only.
+    """
+    import nbcourse
+
+    paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, os.path.dirname(os.path.dirname(nbcourse.__file__))]
+    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return sorted({os.path.realpath(p) for p in paths if os.path.isabs(p) and os.path.isdir(p)})
 
 
 # --------------------------------------------------------------------------- inside the namespaces
@@ -127,9 +141,20 @@ def _seal(setup: dict) -> None:
             _mount(None, point, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
         except OSError:
             pass  # a mount this namespace may not touch stays as it is (it was not the grader's to give)
+    keep = []   # the outermost of the kept folders
+    for path in sorted(setup.get("keep", [])):
+        if not any(path.startswith(k.rstrip("/") + "/") for k in keep):
+            keep.append(path)
     for point in ("/tmp", "/var/tmp", "/dev/shm"):
         if os.path.isdir(point):
+            inside = [k for k in keep if k.startswith(point.rstrip("/") + "/") and os.path.isdir(k)]
+            handles = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in inside]  # reachable once covered
             _mount("tmpfs", point, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777,size=2g")
+            for path, fd in handles:       # mounted back where they were, read-only
+                os.makedirs(path, exist_ok=True)
+                _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC)
+                _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
+                os.close(fd)
     os.makedirs("/tmp/.nbcourse/empty", exist_ok=True)
     stub = "/tmp/.nbcourse/exercises"
     os.makedirs(stub, exist_ok=True)
