@@ -60,8 +60,8 @@ Choices
 Budgets and subsets
 -------------------
 The book draws one frame per combination, so keep the grid small: drawing one widget's frames
-must take under 20 s here and the page with its frames must stay under 3 MB (tests enforce both,
-see ``tests/test_widgets.py``). When a parameter only matters for some values of another (the slope
+should take under 20 s here (``benches/bench_widgets.py`` measures it) and the page with its frames
+must stay under 3 MB (``tests/test_widgets.py`` and the book build enforce it). When a parameter only matters for some values of another (the slope
 of leaky ReLU means nothing for the sigmoid), pass ``subset``: the list of combinations to draw,
 each a dict of every parameter, instead of the full product. When a change leaves another
 parameter on a value that has no frame, the first combination of ``subset`` (in the order given)

@@ -387,8 +387,8 @@ _REGISTRY: dict[str, Callable[[], Interactive]] = {}
 def register(factory: Callable[[], Interactive]) -> Callable[[], Interactive]:
     """Decorator for a package function that returns an :class:`Interactive` with no arguments.
 
-    Registered widgets are drawn across their whole grid by ``tests/test_widgets.py`` and held to
-    the budgets (drawing under 20 s, page weight under 3 MB). Use it for every widget the package
+    Registered widgets are drawn across their whole grid by ``tests/test_widgets.py`` (page weight
+    under 3 MB) and timed by ``benches/bench_widgets.py`` (target: drawing under 20 s). Use it for every widget the package
     declares, e.g. in ``nbcourse/figures/landscape.py``::
 
         from nbcourse.widgets import register, interactive, Points
