@@ -302,11 +302,18 @@ def _upstream(grad_output: torch.Tensor | None, reduction: str, normalizer, like
         grad_output = torch.ones((), dtype=like.dtype, device=like.device)
     if reduction != "mean":
         return grad_output
+    return grad_output / _nonzero(normalizer)
+
+
+def _nonzero(normalizer):
+    """The normalizer of ``"mean"``, with 0 replaced by 1 for the derivative.
+
+    A batch whose targets are all ignored has a normalizer (sum of weights) of 0: its loss is nan
+    (0/0, as torch), but every term's weight is 0, so the gradient is 0, as torch's.
+    """
     if isinstance(normalizer, torch.Tensor):
-        # a batch whose targets are all ignored has a normalizer (sum of weights) of 0: its loss is
-        # nan (0/0, as torch), but every term's weight is 0, so the gradient is 0, as torch's
-        normalizer = torch.where(normalizer == 0, torch.ones_like(normalizer), normalizer)
-    return grad_output / normalizer
+        return torch.where(normalizer == 0, torch.ones_like(normalizer), normalizer)
+    return normalizer or 1
 
 
 class Loss(Declared):
@@ -332,13 +339,28 @@ class Loss(Declared):
     def __call__(self, *args, **kwargs):
         return self._evaluate(self.name, args, kwargs, derivative=False)
 
-    def _evaluate(self, where, args, kwargs, *, derivative):
+    def _bind(self, where, args, kwargs) -> dict:
+        """The arguments by name, defaults filled in, as ``inspect.Signature.bind`` gives them.
+
+        The common call (the inputs by position, options by keyword, as the modules make it) is
+        matched directly: ``bind`` costs more than the whole loss on a small batch. Anything else
+        goes through ``bind``, whose error names what is wrong.
+        """
+        defaults = self._defaults
+        if len(args) == len(self.inputs) and all(k in defaults for k in kwargs):
+            values = dict(defaults)
+            values.update(zip(self.inputs, args))
+            values.update(kwargs)
+            return values
         try:
             bound = self.__signature__.bind(*args, **kwargs)
         except TypeError as e:
             raise TypeError(f"{where}: {e}; the signature is {self.name}{self.__signature__}") from None
         bound.apply_defaults()
-        values = dict(bound.arguments)
+        return dict(bound.arguments)
+
+    def _evaluate(self, where, args, kwargs, *, derivative):
+        values = self._bind(where, args, kwargs)
         reduction = values.pop("reduction")
         _check_reduction(reduction, self.name)
         inputs = [values.pop(n) for n in self.inputs]
@@ -403,8 +425,12 @@ class Loss(Declared):
 
     def _forward_rule(self, input, target, reduction, options):
         terms, normalizer, cache = self.terms(input, target, **options)
-        normalizer = torch.as_tensor(normalizer, dtype=input.dtype, device=input.device)
-        return _reduce(terms, reduction, normalizer), (normalizer, *cache)
+        value = _reduce(terms, reduction, normalizer)
+        if reduction == "mean":  # what the derivative divides by (saved as a tensor, for the Function)
+            normalizer = torch.as_tensor(_nonzero(normalizer), dtype=input.dtype, device=input.device)
+        else:
+            normalizer = torch.ones((), dtype=input.dtype, device=input.device)
+        return value, (normalizer, *cache)
 
     def _backward_rule(self, args, value, cache, grad_output, needs):
         input, target, reduction, options = args
@@ -413,7 +439,8 @@ class Loss(Declared):
             # backward(create_graph=True): the cache was computed without a graph, so the derivative
             # recomputes it from the inputs; it is then itself differentiable (double backward)
             cache = None
-        upstream = _upstream(grad_output, reduction, normalizer, input)
+        # the normalizer saved by _forward_rule is already safe to divide by
+        upstream = grad_output / normalizer if reduction == "mean" else grad_output
         grad_input, grad_target = self.vjp(input, target, upstream, cache, needs[1], **options)
         return grad_input if needs[0] else None, grad_target, None, None
 
@@ -459,7 +486,7 @@ class _LossModule(nn.Module):
             setattr(self, name, value)
 
     def forward(self, *inputs):
-        return self.loss(*inputs, **{name: getattr(self, name) for name in self._signature.parameters})
+        return self.loss(*inputs, **{name: getattr(self, name) for name in self._names})
 
     def extra_repr(self) -> str:
         shown = [n for n in self._signature.parameters if n != "reduction" and not self.loss.options[n].tensor]
@@ -481,7 +508,8 @@ def _make_module(loss_: Loss, class_name: str) -> type[nn.Module]:
            f"``{loss_.targets!r}``.\n\n    Examples::\n\n{loss_.module_example}\n    The formula, its derivative and the "
            f"shapes: ``help(nbcourse.losses.{loss_.name})``.\n")
     namespace = {"__doc__": doc, "__module__": __name__, "__qualname__": class_name, "loss": loss_,
-                 "targets": loss_.targets, "_signature": sig, "__signature__": sig}
+                 "targets": loss_.targets, "_signature": sig, "__signature__": sig,
+                 "_names": tuple(sig.parameters)}
     if "ignore_index" in loss_.options:
         namespace["ignore_index"] = loss_.options["ignore_index"].default
     return type(class_name, (_LossModule,), namespace)
@@ -519,6 +547,8 @@ def loss(*, module: str, targets: tuple[str, ...], inputs: tuple[str, ...] = ("i
         params += [P(n, P.POSITIONAL_OR_KEYWORD if i == 0 or not keyword_only else P.KEYWORD_ONLY,
                      default=o.default) for i, (n, o) in enumerate(options.items())]
         sig = inspect.Signature(params + [P("reduction", P.KEYWORD_ONLY, default="mean")])
+        namespace["_defaults"] = MappingProxyType(  # the options and reduction, for Loss._bind
+            {n: p.default for n, p in sig.parameters.items() if n not in inputs})
         declared = instance_of(cls, Loss, namespace, sig)
 
         def grad(*args, **kwargs):
@@ -1346,10 +1376,14 @@ def _per_sample(u, class_dim):
 
 def _index_weights(target, weight, ignore_index, dtype):
     """(ignored mask, target with ignored entries set to class 0, the weight w_y of each sample)."""
-    ignored = target == ignore_index
-    safe = target.masked_fill(ignored, 0)  # any class will do: its weight is set to 0 below
-    w_y = torch.ones_like(target, dtype=dtype) if weight is None else weight[safe]
-    return ignored, safe, w_y.masked_fill_(ignored, 0)
+    if ignore_index is None:  # none ignored (see _check_class_range)
+        ignored, safe = torch.zeros_like(target, dtype=torch.bool), target
+    else:
+        ignored = target == ignore_index
+        safe = target.masked_fill(ignored, 0)  # any class will do: its weight is set to 0 below
+    if weight is None:
+        return ignored, safe, (~ignored).to(dtype)
+    return ignored, safe, weight[safe].masked_fill_(ignored, 0)
 
 
 def _ce_index_terms(input, target, *, weight, ignore_index, label_smoothing, class_dim):
@@ -1453,7 +1487,7 @@ def _class_inputs(where, input, target, weight, ignore_index, *, allow_probabili
                 f"{where}: target holds class indices of shape {tuple(t.shape)} but has dtype "
                 f"{t.dtype}; class indices must be integers: use target.long(){also}")
         is_index, t = True, t.long()
-        _check_class_range(where, t, n_classes, ignore_index)
+        none_ignored = _check_class_range(where, t, n_classes, ignore_index)
     else:
         expected = f"class indices of shape {tuple(index_shape)}"
         if allow_probabilities:
@@ -1473,20 +1507,23 @@ def _class_inputs(where, input, target, weight, ignore_index, *, allow_probabili
         if w.shape != (n_classes,):
             raise ValueError(f"{where}: weight has shape {tuple(w.shape)}, expected one weight per "
                              f"class, shape ({n_classes},)")
-    return x, t, w, class_dim, is_index, kind
+    return x, t, w, class_dim, is_index, kind, is_index and none_ignored
 
 
-def _check_class_range(where, target, n_classes, ignore_index):
+def _check_class_range(where, target, n_classes, ignore_index) -> bool:
+    """Refuse a class outside ``[0, n_classes)`` (``ignore_index`` aside). Returns whether no entry
+    of ``target`` is ``ignore_index`` (False where that is unknown, under ``torch.func.vmap``)."""
     if target.numel() == 0:
-        return
-    if not _inspectable(target):
-        return
-    low, high = (v.item() for v in torch.aminmax(target))
+        return False
+    try:
+        low, high = (v.item() for v in torch.aminmax(target))
+    except RuntimeError:  # under torch.func.vmap the values cannot be read (see _inspectable)
+        return False
     if 0 <= low and high < n_classes:  # the usual case, settled with one pass
-        return
+        return not low <= ignore_index <= high
     kept = target[target != ignore_index]
     if kept.numel() == 0:
-        return
+        return False
     low, high = (v.item() for v in torch.aminmax(kept))
     if high >= n_classes:
         hint = ". Did you mean target - 1?" if high == n_classes and low >= 1 else ""
@@ -1567,7 +1604,7 @@ class cross_entropy:
     """
 
     def prepare(where, input, target, weight, ignore_index, label_smoothing):
-        x, t, w, class_dim, is_index, kind = _class_inputs(
+        x, t, w, class_dim, is_index, kind, _ = _class_inputs(
             where, input, target, weight, ignore_index, allow_probabilities=True)
         options = dict(weight=w, label_smoothing=label_smoothing, class_dim=class_dim, is_index=is_index,
                        ignore_index=ignore_index)
@@ -1638,22 +1675,31 @@ class nll:
     """
 
     def prepare(where, input, target, weight, ignore_index):
-        x, t, w, class_dim, _, kind = _class_inputs(
+        x, t, w, class_dim, _, kind, none_ignored = _class_inputs(
             where, input, target, weight, ignore_index, allow_probabilities=False)
-        return [x, t], kind, dict(weight=w, ignore_index=ignore_index, class_dim=class_dim)
+        # ignore_index=None: no target is ignored (checked), which spares the masks below
+        return [x, t], kind, dict(weight=w, ignore_index=None if none_ignored else ignore_index,
+                                  class_dim=class_dim)
 
     def terms(input, target, *, weight, ignore_index, class_dim):
+        if ignore_index is None and weight is None:  # the common case, in three operations
+            picked = input.gather(class_dim, target.unsqueeze(class_dim)).squeeze(class_dim)
+            return -picked, target.numel(), ()
         ignored, safe, w_y = _index_weights(target, weight, ignore_index, input.dtype)
         picked = input.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
         return (-w_y * picked).masked_fill_(ignored, 0), w_y.sum(), (safe, w_y)
 
     def vjp(input, target, upstream, cache, need_target, *, weight, ignore_index, class_dim):
-        if cache is None:
+        if ignore_index is None and weight is None:
+            safe, w_y = target, -1.0
+        elif not cache:
             _, safe, w_y = _index_weights(target, weight, ignore_index, input.dtype)
+            w_y = -w_y
         else:
             safe, w_y = cache
+            w_y = -w_y
         # -w_y on the true class, 0 elsewhere (and 0 for ignored samples, whose w_y is 0)
-        src = _per_sample(-w_y * upstream, class_dim).expand(safe.unsqueeze(class_dim).shape)
+        src = _per_sample(w_y * upstream, class_dim).expand(safe.unsqueeze(class_dim).shape)
         return _in_place(torch.zeros_like(input), "scatter_add", class_dim, safe.unsqueeze(class_dim), src), None
 
 
