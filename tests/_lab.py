@@ -180,6 +180,15 @@ FINGERPRINT_JS = """el => {
     return {width: el.getBoundingClientRect().width, ink: ink / (w * h), hash: String(hash)};
 }"""
 
+#: what an <img> or <canvas> says of its picture, for the message of a figure that stays blank
+IMAGE_STATE_JS = """el => {
+    const r = el.getBoundingClientRect();
+    const base = `${el.tagName.toLowerCase()} ${Math.round(r.width)}x${Math.round(r.height)} at y=${Math.round(r.top)}`;
+    if (el.tagName !== 'IMG') return `${base}, canvas ${el.width}x${el.height}`;
+    return `${base}, natural ${el.naturalWidth}x${el.naturalHeight}, complete=${el.complete}, ` +
+           `src ${String(el.getAttribute('src') || '').slice(0, 40)}`;
+}"""
+
 #: every code cell's prompt: "[3]:", "[*]:" (running or queued) or "[ ]:" (not run)
 PROMPTS_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')]
     .map(c => (c.querySelector('.jp-InputArea-prompt') || {}).textContent || '')"""
@@ -243,13 +252,28 @@ def open_notebook(page, server: LabServer, notebook: str) -> None:
 
 
 def wait_for_figure(figure, before: dict | None, timeout_s: float = 120.0) -> dict:
-    """Poll the figure until it shows something (a blank figure is no change) that differs from ``before``."""
-    deadline = time.monotonic() + timeout_s
+    """Poll the figure until it shows something (a blank figure is no change) that differs from ``before``.
+
+    A figure still blank after 10 s is scrolled into view and photographed once, which makes the
+    browser paint (and decode) it: a headless page may defer that for an element nobody looks at,
+    and the check is about what the kernel sent, not about when Chromium paints. A figure that is
+    still blank after that is reported with what the element says of its image.
+    """
+    start = time.monotonic()
+    deadline, nudged = start + timeout_s, False
     now = figure.evaluate(FINGERPRINT_JS)
     while time.monotonic() < deadline:
         if now["ink"] > 0.01 and (before is None or now["hash"] != before["hash"]):
             return now
+        if now["ink"] <= 0.01 and not nudged and time.monotonic() - start > 10:
+            nudged = True
+            try:
+                figure.scroll_into_view_if_needed(timeout=5_000)
+                figure.screenshot(timeout=10_000)
+            except Exception:  # noqa: BLE001 - only a nudge; the poll below decides
+                pass
         figure.page.wait_for_timeout(250)
         now = figure.evaluate(FINGERPRINT_JS)
     what = "blank" if now["ink"] <= 0.01 else "unchanged"
-    raise AssertionError(f"the figure is {what} after {timeout_s:.0f} s (ink {now['ink']:.3f})")
+    state = figure.evaluate(IMAGE_STATE_JS)
+    raise AssertionError(f"the figure is {what} after {timeout_s:.0f} s (ink {now['ink']:.3f}; {state})")
