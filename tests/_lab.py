@@ -264,6 +264,9 @@ def wait_for_figure(figure, before: dict | None, timeout_s: float = 120.0) -> di
     now = figure.evaluate(FINGERPRINT_JS)
     while time.monotonic() < deadline:
         if now["ink"] > 0.01 and (before is None or now["hash"] != before["hash"]):
+            if nudged:  # shown by pytest -rP: how often the nudge is what made the figure appear
+                print(f"wait_for_figure: the figure appeared only after it was photographed "
+                      f"({time.monotonic() - start:.0f} s)")
             return now
         if now["ink"] <= 0.01 and not nudged and time.monotonic() - start > 10:
             nudged = True
