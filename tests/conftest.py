@@ -31,6 +31,24 @@ import yaml
 from filelock import FileLock, Timeout
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _share_the_cores() -> None:
+    """Under pytest-xdist, give each worker (and the notebook kernels it starts, which inherit its
+    environment) its share of the cores, so that workers do not each run torch on every core: small
+    tensor operations get many times slower when threads outnumber cores. A value set by the user wins."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if workers <= 1 or "OMP_NUM_THREADS" in os.environ:
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    import sys
+
+    if "torch" in sys.modules:  # already imported: its pool is sized, resize it
+        sys.modules["torch"].set_num_threads(threads)
+
+
+_share_the_cores()
 #: Where the timing record of the last session is kept in pytest's cache (read by benches/suite_times.py).
 TIMES_KEY = "nbcourse/test-times"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
