@@ -251,7 +251,7 @@ def _pca2(H: torch.Tensor) -> np.ndarray:
     return (H @ V[:2].T).numpy()
 
 
-def representations_figure(model, X: torch.Tensor, y: torch.Tensor, *, k: int = 10):
+def representations_figure(model, X: torch.Tensor, y: torch.Tensor, *, k: int = 50):
     """Each layer's representation of ``X`` (first two principal components; the output logit against a
     zero axis), coloured by label, titled with :func:`neighbour_agreement`. Returns the Figure."""
     import matplotlib.pyplot as plt
@@ -264,7 +264,8 @@ def representations_figure(model, X: torch.Tensor, y: torch.Tensor, *, k: int = 
         for c in (0, 1):
             ax.scatter(P[y_np == c, 0], P[y_np == c, 1], s=6, color=CLASS_COLORS[c], edgecolors="none")
         agree = neighbour_agreement(H, y, k=k)
-        ax.set_title(f"{name} ({H.shape[1]} units)\nneighbours agree: {agree:.2f}", fontsize=9)
+        units = f"{H.shape[1]} unit{'s' if H.shape[1] > 1 else ''}"
+        ax.set_title(f"{name} ({units})\nneighbours agree: {agree:.2f}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel("PC 1" if H.shape[1] > 1 else "logit")

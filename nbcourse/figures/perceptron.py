@@ -158,12 +158,12 @@ def lines_figure(X: Any, y: Any, lines: Mapping[str, tuple[Any, float]], *, titl
 
     X, y = _np(X).astype(float), _np(y)
     lim = _lim(X)
-    fig, ax = plt.subplots(figsize=(5.6, 4.8))
+    fig, ax = plt.subplots(figsize=(8.6, 4.6))
     draw_points(ax, X, y, size=14)
     for (label, (w, b)), colour in zip(lines.items(), _LINE_COLORS):
         m = margin(X, y, w, b)
         draw_line(ax, w, b, lim=lim, color=colour, lw=1.5, label=f"{label}: margin {m:.3f}")
-    ax.legend(fontsize=7, loc="upper left", framealpha=0.9)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), framealpha=0.9)
     ax.set_title(title or "Every line separates the data; their margins differ", fontsize=10)
     fig.tight_layout()
     return fig
