@@ -177,7 +177,11 @@ def boundary_figure(dataset: str = "circles", depth: int = 1, width: int = 8):
     fig, ax = plt.subplots(figsize=(4.6, 4.6))
     plot_boundary(ax, lambda g: torch.sigmoid(model(g)[:, 0]), X, y, lim=1.45 if dataset == "circles" else 1.25)
     arch = " \u2192 ".join(["2", *[str(width)] * depth, "1"])
-    ax.set_title(f"{arch} ({run['parameters']} parameters)\ntraining accuracy {run['accuracy']:.0%}", fontsize=10)
+    with torch.no_grad():
+        g = torch.linspace(-1.5, 1.5, 61)
+        z = model(torch.cartesian_prod(g, g))[:, 0]
+    flat = ", one class everywhere" if bool((z > 0).all() or (z <= 0).all()) else ""
+    ax.set_title(f"{arch} ({run['parameters']} parameters)\ntraining accuracy {run['accuracy']:.0%}{flat}", fontsize=10)
     ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     fig.tight_layout()
     return fig
