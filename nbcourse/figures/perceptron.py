@@ -3,7 +3,7 @@ r"""Figures of the page *The perceptron: a single neuron*.
 - :func:`training_figure`: the perceptron's line after chosen updates, the point that caused each update
   circled;
 - :func:`errors_figure`: mistakes per epoch (the ``errors_`` of :class:`~nbcourse.models.Perceptron`) of
-  several runs, on a log-free count axis;
+  several runs;
 - :func:`bound_figure`: measured updates against Novikoff's bound :math:`(R/\gamma)^2`, over margins;
 - :func:`lines_figure`: several lines ``w \cdot x + b = 0`` over the same data, each with its margin
   (perceptron runs against logistic regression and the widest-margin line);
