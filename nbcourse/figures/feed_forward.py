@@ -203,7 +203,7 @@ def depth_width_explorer() -> Interactive:
         depth=Options(list(GRID_DEPTHS), default=1, slider=True, label="hidden layers"),
         width=Options(list(GRID_WIDTHS), default=8, slider=True, label="units per layer"),
         title="Depth and width against the decision boundary (ReLU networks, full-batch Adam)",
-        dpi=70,
+        dpi=80,
     )
 
 
@@ -261,9 +261,13 @@ def representations_figure(model, X: torch.Tensor, y: torch.Tensor, *, k: int = 
     import matplotlib.pyplot as plt
 
     outs = layer_outputs(model, X)
-    fig, axes = plt.subplots(1, len(outs), figsize=(2.7 * len(outs), 3.0))
+    cols = min(3, len(outs))                              # rows of three panels, readable in a column
+    rows = -(-len(outs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 3.0 * rows), squeeze=False)
+    for ax in axes.flat[len(outs):]:
+        ax.remove()
     y_np = np.asarray(y)
-    for ax, (name, H) in zip(axes, outs):
+    for ax, (name, H) in zip(axes.flat, outs):
         P = _pca2(H)
         for c in (0, 1):
             ax.scatter(P[y_np == c, 0], P[y_np == c, 1], s=6, color=CLASS_COLORS[c], edgecolors="none")
@@ -274,7 +278,7 @@ def representations_figure(model, X: torch.Tensor, y: torch.Tensor, *, k: int = 
         ax.set_yticks([])
         ax.set_xlabel("PC 1" if H.shape[1] > 1 else "logit")
         ax.set_ylabel("PC 2" if H.shape[1] > 1 else "")
-    fig.suptitle(f"Layer by layer, the classes pull apart: share of each case's {k} nearest neighbours "
-                 "with its label", fontsize=10)
+    fig.suptitle(f"Layer by layer, the classes pull apart\n(neighbours agree: share of each case's {k} "
+                 "nearest neighbours with its label)", fontsize=10)
     fig.tight_layout()
     return fig
