@@ -6,6 +6,9 @@ No function here downloads anything: larger data sets are read from files the us
 # generated data of the gradient-descent chapter (a line with noise; a data set repeated ten times)
 from nbcourse.data.synthetic import LINE_SIZES, make_duplicated, make_line  # noqa: E402,F401
 
+# two-dimensional problems of the architectures chapter: separable with a margin, XOR, moons, circles, spirals
+from nbcourse.data.planar import make_circles, make_moons, make_separable, make_spirals, make_xor  # noqa: E402,F401
+
 # data with a flaw on purpose: rare classes, wrong labels (shuffling and balancing; the value of one sample)
 from nbcourse.data.imbalance import flip_labels, make_imbalanced  # noqa: E402,F401
 
@@ -18,6 +21,7 @@ from nbcourse.data.attributes import ATTRIBUTES, digit_attributes, load_digit_at
 
 __all__ = [
     "LINE_SIZES", "make_line", "make_duplicated",
+    "make_separable", "make_xor", "make_moons", "make_circles", "make_spirals",
     "flip_labels", "make_imbalanced",
     "load_digits",
     "load_idx", "load_mnist", "read_idx",

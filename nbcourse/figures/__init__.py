@@ -7,6 +7,8 @@ Each module draws what an algorithm module computes, and is named after it:
 - :mod:`nbcourse.figures.babysitting`  learning curves titled with their diagnosis
 - :mod:`nbcourse.figures.activations`  an activation and its derivative; the activation explorer
 - :mod:`nbcourse.figures.losses`       softmax temperature, saturation plateaus, regression losses and the outlier explorer
+- :mod:`nbcourse.figures.perceptron`   the perceptron's line update by update (:func:`~nbcourse.figures.perceptron.perceptron_explorer`), mistakes per epoch, Novikoff's bound, margins
+- :mod:`nbcourse.figures.feed_forward` depth and width against the decision boundary (:func:`~nbcourse.figures.feed_forward.depth_width_explorer`); hidden representations layer by layer
 
 A figure is a plain function of keyword parameters that returns a matplotlib figure (or draws on
 ``ax`` and returns it); an explorer is a function without arguments, decorated with

@@ -2,6 +2,8 @@
 
 - :class:`MLP` (``mlp.py``): fully connected layers with an activation between them.
 - :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
+- :class:`Perceptron` (``perceptron.py``): Rosenblatt's single threshold unit and its learning rule (numpy, ``fit``).
+- :class:`LogisticRegression` (``logistic.py``): the single neuron with a sigmoid, trained by gradient descent.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -14,7 +16,9 @@ compare activations on the same initial network::
 
 from ._activation import make_activation
 from .cnn import SmallCNN, SmallCNNConfig
+from .logistic import LogisticRegression
 from .mlp import MLP, MLPConfig
+from .perceptron import Perceptron
 from .residual import ResidualMLP
 
-__all__ = ["MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
+__all__ = ["LogisticRegression", "MLP", "MLPConfig", "Perceptron", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
