@@ -2,6 +2,8 @@
 
 - :class:`MLP` (``mlp.py``): fully connected layers with an activation between them.
 - :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
+- :class:`SiameseNetwork` (``siamese.py``): twin branches with shared weights, for pairs (contrastive loss).
+- :class:`TripletNetwork` (``triplet.py``): one embedding net on anchor, positive and negative (triplet loss).
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -16,5 +18,8 @@ from ._activation import make_activation
 from .cnn import SmallCNN, SmallCNNConfig
 from .mlp import MLP, MLPConfig
 from .residual import ResidualMLP
+from .siamese import SiameseNetwork
+from .triplet import TripletNetwork
 
-__all__ = ["MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
+__all__ = ["MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation",
+           "SiameseNetwork", "TripletNetwork"]
