@@ -123,18 +123,21 @@ def embedding_figure(E, y, *, ax=None, title: str = "2-D embedding, coloured by 
     return ax
 
 
-def mining_figure(results: Mapping[str, Mapping[str, Sequence[float]]], *, metric: str = "knn_unseen",
-                  ylabel: str = "1-NN accuracy, unseen digits",
-                  title: str = "Same budget, different triplets"):
-    """Curves per mining strategy: ``results[strategy]["epoch"]`` against ``results[strategy][metric]``."""
+def mining_figure(results: Mapping[str, Mapping[str, Sequence[float]]],
+                  panels: Sequence[tuple[str, str]] = (("knn_seen", "1-NN accuracy, seen test digits"),
+                                                       ("spread", "spread: mean distance between test points")),
+                  *, title: str = "Same budget, different triplets"):
+    """One panel per ``(key, ylabel)`` in ``panels``: ``results[strategy]["epoch"]`` against
+    ``results[strategy][key]``, one curve per mining strategy."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.6, 3.5))
-    for name, r in results.items():
-        ax.plot(r["epoch"], r[metric], marker="o", ms=3, label=name)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 3.5), squeeze=False)
+    for ax, (key, ylabel) in zip(axes[0], panels):
+        for name, r in results.items():
+            ax.plot(r["epoch"], r[key], marker="o", ms=3, label=name)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
