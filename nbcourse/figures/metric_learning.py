@@ -74,7 +74,8 @@ def margin_figure(margin: float = 1.0, pairs: str = "seen digits", *, study: Map
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
     r = pair_distance_report(d, s)
     distance_histogram(d, s, margin=margin, ax=ax,
-                       title=f"margin {margin:g}, {pairs}: dissimilar pairs pushed to about the margin\n"
+                       title=f"margin {margin:g}, {pairs}: dissimilar pairs end at "
+                             f"{r['mean_diff'] / margin:.2f} x the margin on average\n"
                              f"mean same {r['mean_same']:.2f}, mean different {r['mean_diff']:.2f}, "
                              f"AUC {r['auc']:.3f}")
     fig.tight_layout()
@@ -96,7 +97,7 @@ def margin_explorer(study: Mapping | None = None) -> Interactive:
         figure,
         margin=Options(list(MARGINS), default=1.0, slider=True, label="margin m"),
         pairs=Options(["seen digits", "unseen digits (8, 9)"], default="seen digits", label="test pairs"),
-        title="Contrastive loss: the margin sets the scale, not how well pairs separate",
+        title="Contrastive loss: the margin sets the scale of the distances",
     )
 
 
@@ -125,7 +126,7 @@ def embedding_figure(E, y, *, ax=None, title: str = "2-D embedding, coloured by 
 
 def mining_figure(results: Mapping[str, Mapping[str, Sequence[float]]],
                   panels: Sequence[tuple[str, str]] = (("knn_seen", "1-NN accuracy, seen test digits"),
-                                                       ("spread", "spread: mean distance between test points")),
+                                                       ("spread", "spread\n(mean distance between test points)")),
                   *, title: str = "Same budget, different triplets"):
     """One panel per ``(key, ylabel)`` in ``panels``: ``results[strategy]["epoch"]`` against
     ``results[strategy][key]``, one curve per mining strategy."""
@@ -135,6 +136,7 @@ def mining_figure(results: Mapping[str, Mapping[str, Sequence[float]]],
     for ax, (key, ylabel) in zip(axes[0], panels):
         for name, r in results.items():
             ax.plot(r["epoch"], r[key], marker="o", ms=3, label=name)
+        ax.set_xticks(next(iter(results.values()))["epoch"])
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=8)

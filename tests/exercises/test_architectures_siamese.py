@@ -99,6 +99,20 @@ def test_gradient_mistakes_fail_where_they_go_wrong():
     _fails("architectures/contrastive-grad", nan_at_zero, "d = 0")
 
 
+def test_the_gradient_by_autograd_is_refused():
+    def by_autograd(x1, x2, same, margin):
+        x1 = torch.as_tensor(x1).clone().requires_grad_(True)
+        contrastive(x1, torch.as_tensor(x2), torch.as_tensor(same), margin=margin).backward()
+        return x1.grad
+
+    def by_the_package(x1, x2, same, margin):
+        return contrastive.grad(torch.as_tensor(x1), torch.as_tensor(x2), torch.as_tensor(same), margin=margin)
+
+    for answer in (by_autograd, by_the_package):
+        result = check("architectures/contrastive-grad", answer, raise_on_failure=False)
+        assert not result.points, answer.__name__
+
+
 def test_choose_margin_says_which_way_to_go():
     _fails("architectures/choose-margin", 1.0, "too close")
     _fails("architectures/choose-margin", 8.0, "too far")

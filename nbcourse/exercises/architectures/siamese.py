@@ -60,6 +60,7 @@ register(FunctionExercise(
     points=2,
     cases=_grad_cases,
     reference=_grad_reference,
+    forbidden=("backward", "grad"),
     arg_names=("x1", "x2", "same", "margin"),
     inputs="similar pairs, dissimilar pairs inside and beyond the margin, d = 0",
     hint="Differentiate each term per pair, then divide by N (the loss is the mean over pairs).",
