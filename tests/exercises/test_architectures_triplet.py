@@ -9,24 +9,22 @@ import torch
 
 from nbcourse.exercises import check, get, names
 
-NAMES = ["architectures/mining-budget", "architectures/semi-hard-negative", "architectures/triplet-categories"]
+NAMES = ["architectures/mining-budget", "architectures/triplet-categories", "architectures/triplet-grad"]
 
 
 # the instructor's solutions, as in book/architectures/triplet.ipynb
-def my_semi_hard_negative(E, y, a, p, margin):
-    E, y = torch.as_tensor(E), torch.as_tensor(y)
-    d = torch.linalg.vector_norm(E - E[a], dim=1)
-    negatives = (y != y[a]).nonzero().flatten()
-    farther = negatives[d[negatives] >= d[p]]
-    if len(farther):
-        return int(farther[d[farther].argmin()])
-    return int(negatives[d[negatives].argmax()])
+def my_triplet_grad(anchor, positive, negative, margin):
+    a, p, n = (torch.as_tensor(t) for t in (anchor, positive, negative))
+    d_ap = torch.linalg.vector_norm(a - p, dim=-1, keepdim=True)
+    d_an = torch.linalg.vector_norm(a - n, dim=-1, keepdim=True)
+    active = (margin + d_ap - d_an > 0).to(a.dtype)
+    return active * ((a - p) / d_ap - (a - n) / d_an) / len(a)
 
 
 SOLUTIONS = {
     "architectures/triplet-categories": ["easy", "hard", "semi-hard", "easy", "semi-hard", "hard"],
     "architectures/mining-budget": {"most_easy": "random", "highest_loss": "hardest"},
-    "architectures/semi-hard-negative": my_semi_hard_negative,
+    "architectures/triplet-grad": my_triplet_grad,
 }
 
 
@@ -68,18 +66,34 @@ def test_mining_prediction_feedback():
     _fails("architectures/mining-budget", {"most_easy": "random"}, "highest_loss")
 
 
-def test_semi_hard_mistakes_fail():
-    def hardest_instead(E, y, a, p, margin):
-        E, y = torch.as_tensor(E), torch.as_tensor(y)
-        d = torch.linalg.vector_norm(E - E[a], dim=1)
-        negatives = (y != y[a]).nonzero().flatten()
-        return int(negatives[d[negatives].argmin()])
+def test_triplet_grad_mistakes_fail_where_they_first_go_wrong():
+    def sign_flipped(anchor, positive, negative, margin):      # pushes the anchor towards the negative
+        a, p, n = (torch.as_tensor(t) for t in (anchor, positive, negative))
+        d_ap = torch.linalg.vector_norm(a - p, dim=-1, keepdim=True)
+        d_an = torch.linalg.vector_norm(a - n, dim=-1, keepdim=True)
+        return (margin + d_ap - d_an > 0) * ((a - p) / d_ap + (a - n) / d_an) / len(a)
 
-    def any_other_sample(E, y, a, p, margin):   # forgets that a negative must have another label
-        E = torch.as_tensor(E)
-        d = torch.linalg.vector_norm(E - E[a], dim=1)
-        candidates = [n for n in range(len(E)) if n not in (a, p) and d[n] >= d[p]]
-        return min(candidates, key=lambda n: float(d[n]))
+    def no_hinge(anchor, positive, negative, margin):          # forgets max(0, .)
+        a, p, n = (torch.as_tensor(t) for t in (anchor, positive, negative))
+        d_ap = torch.linalg.vector_norm(a - p, dim=-1, keepdim=True)
+        d_an = torch.linalg.vector_norm(a - n, dim=-1, keepdim=True)
+        return ((a - p) / d_ap - (a - n) / d_an) / len(a)
 
-    _fails("architectures/semi-hard-negative", hardest_instead)
-    _fails("architectures/semi-hard-negative", any_other_sample, "samples of another class")
+    def summed(anchor, positive, negative, margin):            # forgets the mean over triplets
+        return my_triplet_grad(anchor, positive, negative, margin) * len(torch.as_tensor(anchor))
+
+    _fails("architectures/triplet-grad", sign_flipped, "semi-hard")
+    _fails("architectures/triplet-grad", no_hinge, "easy triplet")
+    _fails("architectures/triplet-grad", summed, "mean over N")
+
+
+def test_triplet_grad_rejects_autograd():
+    def by_autograd(anchor, positive, negative, margin):
+        a = torch.as_tensor(anchor).clone().requires_grad_(True)
+        loss = torch.nn.functional.relu(margin + (a - torch.as_tensor(positive)).norm(dim=-1)
+                                        - (a - torch.as_tensor(negative)).norm(dim=-1)).mean()
+        loss.backward()
+        return a.grad
+
+    result = check("architectures/triplet-grad", by_autograd, raise_on_failure=False)
+    assert not result.points

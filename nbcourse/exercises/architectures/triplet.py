@@ -4,7 +4,8 @@ r"""Exercises of the page *Triplet networks* (``book/architectures/triplet.ipynb
 exercise                                  the student gives           points  checked against
 ========================================  ==========================  ======  ========================================
 ``architectures/triplet-categories``      ``triplet_kinds``            1      :func:`nbcourse.metric.triplet_categories`
-``architectures/semi-hard-negative``      ``my_semi_hard_negative``    2      :func:`nbcourse.metric.mine_triplets`
+``architectures/triplet-grad``            ``my_triplet_grad``          2      ``triplet.grad`` (autograd): semi-hard, hard,
+                                                                              easy, mean over triplets
 ``architectures/mining-budget``           ``mining_prediction``        1      the page's measured comparison
 ========================================  ==========================  ======  ========================================
 
@@ -81,45 +82,48 @@ register(BehaviourExercise(
 ))
 
 
-# ------------------------------------------------------------------------- 2. write semi-hard mining
+# ------------------------------------------------------------------------- 2. the gradient, derived
 
-def _semi_hard_cases():
+def _grad_cases():
     g = np.random.default_rng(0)
-    cases = []
-    for n, d, classes in ((12, 2, 3), (20, 3, 4)):
-        E, y = g.normal(size=(n, d)), np.arange(n) % classes
-        for a in (0, 1):
-            p = int(np.flatnonzero((y == y[a]) & (np.arange(n) != a))[0])
-            cases.append(Case(args=(E, y, a, p, 1.0), label=f"{n} random points in {d}-D, anchor {a}, positive {p}"))
-    # every negative closer than the positive: the fallback
-    E = np.array([[0.0, 0.0], [5.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
-    cases.append(Case(args=(E, np.array([0, 0, 1, 1]), 0, 1, 1.0), label="every negative closer than the positive",
-                      hint="When no negative is at least as far as the positive, take the farthest negative."))
-    # a same-class point closer than everything must not be chosen
-    E = np.array([[0.0, 0.0], [1.0, 0.0], [1.2, 0.0], [0.1, 0.0], [3.0, 0.0]])
-    cases.append(Case(args=(E, np.array([0, 0, 1, 0, 1]), 0, 1, 1.0), label="another sample of the anchor's class nearby",
-                      hint="A negative has a label different from the anchor's."))
-    return cases
+    a, p = g.normal(size=(5, 3)), g.normal(size=(5, 3))
+    n = a + (a - p) * np.array([[2.0], [0.4], [1.2], [4.0], [0.7]])   # easy, hard, semi-hard, easy, hard at m = 2
+    return [
+        Case(args=(np.array([[0.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([[1.5, 0.0]]), 1.0),
+             label="one semi-hard triplet (d_ap = 1, d_an = 1.5, m = 1)",
+             hint="Inside the margin the loss is m + d_ap - d_an: one term of the gradient from each distance. "
+                  "What is the gradient of ||a - x|| with respect to a?"),
+        Case(args=(np.array([[1.0, 1.0]]), np.array([[1.0, 3.0]]), np.array([[2.0, 1.0]]), 1.0),
+             label="one hard triplet (d_ap = 2, d_an = 1, m = 1)",
+             hint="A hard triplet is inside the margin too; watch the sign of the negative's term: a step "
+                  "against the gradient must move the anchor away from the negative."),
+        Case(args=(np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([[0.0, 3.0]]), 1.0),
+             label="one easy triplet (d_an >= d_ap + m)",
+             hint="Beyond the margin max(0, m + d_ap - d_an) is 0 all around: what is its gradient?"),
+        Case(args=(a, p, n, 2.0), label="five triplets in 3-D, margin 2 (easy, hard and semi-hard), mean over N",
+             hint="reduction='mean': the loss is the mean over the N triplets, so each row is divided by N."),
+    ]
 
 
-def _semi_hard_reference(E, y, a, p, margin):
-    from nbcourse.metric import mine_triplets
+def _grad_reference(anchor, positive, negative, margin):
+    from nbcourse.losses import triplet
 
-    A, P, N = mine_triplets(torch.as_tensor(E), torch.as_tensor(y), margin=margin, strategy="semi-hard")
-    k = int(((A == int(a)) & (P == int(p))).nonzero()[0, 0])
-    return int(N[k])
+    return triplet.grad(torch.as_tensor(anchor), torch.as_tensor(positive), torch.as_tensor(negative),
+                        margin=margin, eps=0.0)
 
 
 register(FunctionExercise(
-    name="architectures/semi-hard-negative",
-    answer="my_semi_hard_negative",
-    title="Mine a semi-hard negative",
+    name="architectures/triplet-grad",
+    answer="my_triplet_grad",
+    title="The gradient of the triplet loss with respect to the anchor",
     points=2,
-    cases=_semi_hard_cases,
-    reference=_semi_hard_reference,
-    arg_names=("E", "y", "a", "p", "margin"),
-    inputs="random embeddings in 2-D and 3-D, the fallback case",
-    hint="Among the samples of another class, keep those with d_an >= d_ap and take the closest.",
+    cases=_grad_cases,
+    reference=_grad_reference,
+    forbidden=("backward", "grad", "triplet_margin_loss"),
+    arg_names=("anchor", "positive", "negative", "margin"),
+    inputs="a semi-hard, a hard and an easy triplet, five triplets averaged",
+    hint="Per triplet: zero where the loss is zero, else the gradient of d_ap minus that of d_an; "
+         "then divide by N (the loss is the mean over triplets).",
     notebook=PAGE,
 ))
 
