@@ -4,6 +4,8 @@
 - :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
 - :class:`Perceptron` (``perceptron.py``): Rosenblatt's single threshold unit and its learning rule (numpy, ``fit``).
 - :class:`LogisticRegression` (``logistic.py``): the single neuron with a sigmoid, trained by gradient descent.
+- :class:`SiameseNetwork` (``siamese.py``): twin branches with shared weights, for pairs (contrastive loss).
+- :class:`TripletNetwork` (``triplet.py``): one embedding net on anchor, positive and negative (triplet loss).
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -20,5 +22,8 @@ from .logistic import LogisticRegression
 from .mlp import MLP, MLPConfig
 from .perceptron import Perceptron
 from .residual import ResidualMLP
+from .siamese import SiameseNetwork
+from .triplet import TripletNetwork
 
-__all__ = ["LogisticRegression", "MLP", "MLPConfig", "Perceptron", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
+__all__ = ["LogisticRegression", "MLP", "MLPConfig", "Perceptron", "ResidualMLP", "SiameseNetwork",
+           "SmallCNN", "SmallCNNConfig", "TripletNetwork", "make_activation"]
