@@ -2,6 +2,7 @@
 
 - :class:`MLP` (``mlp.py``): fully connected layers with an activation between them.
 - :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
+- :class:`FCN` (``fcn.py``): a fully convolutional network that labels every pixel, for images of any size.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -14,7 +15,8 @@ compare activations on the same initial network::
 
 from ._activation import make_activation
 from .cnn import SmallCNN, SmallCNNConfig
+from .fcn import FCN
 from .mlp import MLP, MLPConfig
 from .residual import ResidualMLP
 
-__all__ = ["MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
+__all__ = ["FCN", "MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
