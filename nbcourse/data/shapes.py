@@ -49,7 +49,7 @@ def _shape_mask(kind: int, rows: np.ndarray, cols: np.ndarray, cy: float, cx: fl
     return (t >= 0) & (t <= 1) & (np.abs(dx) <= 1.1 * r * t)
 
 
-def make_shapes(n: int = 256, *, size=32, shapes_per_image: tuple[int, int] = (1, 3), radius: tuple[float, float] = (0.12, 0.22),
+def make_shapes(n: int = 256, *, size=32, shapes_per_image: tuple[int, int] = (1, 3), radius: tuple[float, float] = (4.0, 7.0),
                 noise: float = 0.3, seed: int = 0, dtype: torch.dtype = torch.float32):
     r"""``n`` images of shapes on a noisy background, and their per-pixel class labels.
 
@@ -61,8 +61,9 @@ def make_shapes(n: int = 256, *, size=32, shapes_per_image: tuple[int, int] = (1
         n: number of images (default 256).
         size: ``H`` for square images or ``(H, W)`` (default 32), each at least 8.
         shapes_per_image: the least and most shapes per image (default ``(1, 3)``), drawn uniformly.
-        radius: the least and most 'radius' of a shape, as a fraction of ``min(H, W)``
-            (default ``(0.12, 0.22)``: 4 to 7 pixels on 32x32 images).
+        radius: the least and most 'radius' of a shape in pixels (default ``(4.0, 7.0)``), the same
+            whatever the image size, so that images of another size hold shapes of the same scale;
+            a shape must fit: :math:`2 \cdot \text{most} + 1 \le \min(H, W)`.
         noise: standard deviation of the background noise (default 0.3).
         seed: seed of everything random (default 0): the same seed gives the same images.
         dtype: floating dtype of the images (default ``torch.float32``).
@@ -84,22 +85,21 @@ def make_shapes(n: int = 256, *, size=32, shapes_per_image: tuple[int, int] = (1
         raise ValueError(f"make_shapes: argument 'shapes_per_image' got {shapes_per_image!r}, expected (least, most) "
                          "with 1 <= least <= most")
     r_lo, r_hi = radius
-    if not 0 < r_lo <= r_hi <= 0.5:
-        raise ValueError(f"make_shapes: argument 'radius' got {radius!r}, expected (least, most) fractions of the "
-                         "image size with 0 < least <= most <= 0.5")
+    if not 0 < r_lo <= r_hi or 2 * r_hi + 1 > min(h, w):
+        raise ValueError(f"make_shapes: argument 'radius' got {radius!r}, expected (least, most) in pixels with "
+                         f"0 < least <= most and 2 * most + 1 <= {min(h, w)} (the image's smaller side)")
     if not noise >= 0:
         raise ValueError(f"make_shapes: argument 'noise' got {noise!r}, expected a standard deviation >= 0")
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"make_shapes: argument 'dtype' got {dtype!r}, expected a floating torch dtype")
     rng = np.random.default_rng(seed)
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
-    side = min(h, w)
     X = np.zeros((n, 1, h, w))
     y = np.zeros((n, h, w), dtype=np.int64)
     for i in range(n):
         for _ in range(rng.integers(lo, hi + 1)):
             kind = int(rng.integers(1, len(SHAPE_CLASSES)))
-            r = rng.uniform(r_lo, r_hi) * side
+            r = rng.uniform(r_lo, r_hi)
             cy, cx = rng.uniform(r, h - 1 - r), rng.uniform(r, w - 1 - r)   # the whole shape inside the image
             y[i][_shape_mask(kind, rows, cols, cy, cx, r)] = kind
         X[i, 0] = 0.8 * (y[i] > 0) + noise * rng.standard_normal((h, w))

@@ -46,6 +46,13 @@ def test_disc_square_triangle_geometry():
     assert 0.7 < mean[1] < 0.85 and abs(mean[2] - 1) < 1e-6 and 0.45 < mean[3] < 0.65
 
 
+def test_shapes_keep_their_scale_on_larger_images():
+    _, small = make_shapes(100, size=32, seed=0)
+    _, large = make_shapes(100, size=(48, 64), seed=0)
+    per_image = [float((lab > 0).sum()) / len(lab) for lab in (small, large)]
+    assert abs(per_image[0] - per_image[1]) < 0.2 * per_image[0], per_image
+
+
 def test_errors():
     with pytest.raises(ValueError, match="'size'"):
         make_shapes(2, size=4)
@@ -56,4 +63,6 @@ def test_errors():
     with pytest.raises(ValueError, match="'shapes_per_image'"):
         make_shapes(2, shapes_per_image=(0, 2))
     with pytest.raises(ValueError, match="'radius'"):
-        make_shapes(2, radius=(0.3, 0.6))
+        make_shapes(2, radius=(0, 2))
+    with pytest.raises(ValueError, match="'radius'"):
+        make_shapes(2, size=16, radius=(4, 8))
