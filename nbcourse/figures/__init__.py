@@ -10,6 +10,7 @@ Each module draws what an algorithm module computes, and is named after it:
 - :mod:`nbcourse.figures.perceptron`   the perceptron's line update by update (:func:`~nbcourse.figures.perceptron.perceptron_explorer`), mistakes per epoch, Novikoff's bound, margins
 - :mod:`nbcourse.figures.feed_forward` depth and width against the decision boundary (:func:`~nbcourse.figures.feed_forward.depth_width_explorer`); hidden representations layer by layer
 - :mod:`nbcourse.figures.metric_learning` distances of similar and dissimilar pairs, the contrastive margin explorer, 2-D embeddings, mining compared
+- :mod:`nbcourse.figures.convolutional` learned filters, feature maps, accuracy against a shift, segmentation panels
 
 A figure is a plain function of keyword parameters that returns a matplotlib figure (or draws on
 ``ax`` and returns it); an explorer is a function without arguments, decorated with

@@ -6,6 +6,7 @@
 - :class:`LogisticRegression` (``logistic.py``): the single neuron with a sigmoid, trained by gradient descent.
 - :class:`SiameseNetwork` (``siamese.py``): twin branches with shared weights, for pairs (contrastive loss).
 - :class:`TripletNetwork` (``triplet.py``): one embedding net on anchor, positive and negative (triplet loss).
+- :class:`FCN` (``fcn.py``): a fully convolutional network that labels every pixel, for images of any size.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -19,11 +20,12 @@ compare activations on the same initial network::
 from ._activation import make_activation
 from .cnn import SmallCNN, SmallCNNConfig
 from .logistic import LogisticRegression
+from .fcn import FCN
 from .mlp import MLP, MLPConfig
 from .perceptron import Perceptron
 from .residual import ResidualMLP
 from .siamese import SiameseNetwork
 from .triplet import TripletNetwork
 
-__all__ = ["LogisticRegression", "MLP", "MLPConfig", "Perceptron", "ResidualMLP", "SiameseNetwork",
-           "SmallCNN", "SmallCNNConfig", "TripletNetwork", "make_activation"]
+__all__ = ["FCN", "LogisticRegression", "MLP", "MLPConfig", "Perceptron", "ResidualMLP",
+           "SiameseNetwork", "SmallCNN", "SmallCNNConfig", "TripletNetwork", "make_activation"]

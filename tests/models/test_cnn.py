@@ -55,3 +55,21 @@ def test_learns_the_digits():
                       seed=0, metrics="accuracy")
     history = trainer.fit((X, y), (X_val, y_val), epochs=4, batch_size=64)
     assert history["val_accuracy"][-1] > 0.9
+
+
+def test_average_head_takes_any_size_and_counts_channels_only():
+    model = SmallCNN(channels=(8, 24), head="average", seed=0)
+    assert model.out.in_features == 24
+    for size in [(8, 8), (4, 4), (12, 9), (30, 30)]:
+        assert model(torch.randn(2, 1, *size)).shape == (2, 10), size
+    assert model(torch.randn(2, 64)).shape == (2, 10), "flattened digits are reshaped"
+    x = torch.randn(3, 1, 8, 8)
+    expected = model.out(model.features(x).mean(dim=(2, 3)))
+    assert torch.allclose(model(x), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="H, W >= 4"):
+        model(torch.randn(2, 1, 3, 8))
+    with pytest.raises(ValueError, match="head"):
+        SmallCNN(head="max")
+    assert SmallCNN.from_config(SmallCNNConfig(head="average", seed=1)).head == "average"
+    with pytest.raises(ValueError, match=r"\(N, 1, 8, 8\)"):
+        SmallCNN()(torch.randn(2, 1, 12, 12))
