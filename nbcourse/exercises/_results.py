@@ -30,6 +30,9 @@ class CheckResult:
         hint: what to try next (empty when passed).
         title: the exercise's title.
         notes: remarks that do not change the verdict (warnings the answer raised, ...).
+        worked: True when the answer checked is the book's own worked solution (a check run
+            while the book is built): the page then says so instead of showing a pass that
+            the reader has not earned.
     """
 
     exercise: str
@@ -40,6 +43,7 @@ class CheckResult:
     hint: str = ""
     title: str = ""
     notes: tuple = ()
+    worked: bool = False
 
     @property
     def passed(self) -> bool:
@@ -50,6 +54,8 @@ class CheckResult:
 
     @property
     def verdict(self) -> str:
+        if self.worked and self.passed:
+            return "the worked solution passes"
         return {
             PASSED: "passed",
             FAILED: "not yet",
@@ -60,7 +66,15 @@ class CheckResult:
 
     def _points_text(self) -> str:
         unit = "point" if self.max_points == 1 else "points"
+        if self.worked:
+            return f"worth {_num(self.max_points)} {unit}"
         return f"{_num(self.points)}/{_num(self.max_points)} {unit}"
+
+    def _all_notes(self) -> tuple:
+        if self.worked:
+            return (*self.notes, "In the book this cell checks the solution folded above; in your own "
+                                 "notebook it checks your answer.")
+        return self.notes
 
     def summary(self) -> str:
         """One line: mark, name, verdict and points."""
@@ -73,7 +87,7 @@ class CheckResult:
         lines = [self.summary(), *textwrap.wrap(self.message, 100, initial_indent="  ", subsequent_indent="  ")]
         if self.hint:
             lines += textwrap.wrap("Hint: " + self.hint, 100, initial_indent="  ", subsequent_indent="  ")
-        lines += [f"  Note: {note}" for note in self.notes]
+        lines += [f"  Note: {note}" for note in self._all_notes()]
         return "\n".join(lines)
 
     def one_line(self) -> str:
@@ -90,7 +104,7 @@ class CheckResult:
         out = [f"### {mark} `{self.exercise}`{title}", "", f"**{self.verdict}** ({self._points_text()})", "", self.message]
         if self.hint:
             out += ["", f"*Hint:* {self.hint}"]
-        out += [f"\n*Note:* {note}" for note in self.notes]
+        out += [f"\n*Note:* {note}" for note in self._all_notes()]
         return "\n".join(out) + "\n"
 
     def __str__(self) -> str:
@@ -104,6 +118,8 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         colour, background = ("#1a7f37", "#dafbe1") if self.passed else ("#9a6700", "#fff8c5")
+        if self.worked:
+            colour, background = ("#0969da", "#ddf4ff")
         mark = "✓" if self.passed else "✗"
         title = f" — {html.escape(self.title)}" if self.title else ""
         parts = [
@@ -116,7 +132,7 @@ class CheckResult:
         ]
         if self.hint:
             parts.append(f'<div style="margin-top:0.3em"><em>Hint:</em> {_html_text(self.hint)}</div>')
-        parts += [f'<div style="margin-top:0.3em"><em>Note:</em> {_html_text(n)}</div>' for n in self.notes]
+        parts += [f'<div style="margin-top:0.3em"><em>Note:</em> {_html_text(n)}</div>' for n in self._all_notes()]
         parts.append("</div>")
         return "".join(parts)
 
