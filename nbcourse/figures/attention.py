@@ -68,7 +68,8 @@ def load_maps(path: str | Path = DEFAULT_MAPS_FILE) -> dict:
         return json.load(f)["maps"]
 
 
-def attention_map_figure(src: str, output: str, weights, *, task: str | None = None, ax=None, title: str | None = None):
+def attention_map_figure(src: str, output: str, weights, *, task: str | None = None, ax=None, title: str | None = None,
+                         figsize: tuple[float, float] | None = None):
     r"""One attention map: row :math:`t` is output step :math:`t`'s weights over the source positions.
 
     Args:
@@ -78,6 +79,7 @@ def attention_map_figure(src: str, output: str, weights, *, task: str | None = N
             correct output digit is copied from). Default None: no outline.
         ax: draw on these axes (default: a new figure).
         title: default: says what the map should look like for the task.
+        figsize: of the new figure (default: from the numbers of rows and columns).
     """
     import matplotlib.pyplot as plt
 
@@ -90,8 +92,9 @@ def attention_map_figure(src: str, output: str, weights, *, task: str | None = N
                          f"({len(out_tokens)} output steps, {len(src_tokens)} source positions)")
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(0.42 * len(src_tokens) + 2.2, 0.38 * len(out_tokens) + 1.6),
-                               layout="constrained")
+        if figsize is None:
+            figsize = (0.42 * len(src_tokens) + 2.6, 0.38 * len(out_tokens) + 1.6)
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     image = ax.imshow(weights, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
     if task is not None:
         for t, s in enumerate(alignment([int(d) for d in src_tokens], task)):
@@ -121,11 +124,14 @@ def attention_explorer(maps: Mapping | None = None) -> Interactive:
         maps = load_maps()
     tasks = [t for t in ("reverse", "sort") if t in maps] or list(maps)
     n_examples = min(len(maps[t]) for t in tasks)
+    rows = [maps[t][i] for t in tasks for i in range(n_examples)]
+    width = 0.42 * max(len(r["src"].split()) for r in rows) + 2.6     # one size for every frame
+    height = 0.38 * max(len(r["output"].split()) for r in rows) + 1.6
 
     def draw(task: str = tasks[0], example: int = 0):
         row = maps[task][example]
         return attention_map_figure(row["src"], row["output"], row["weights"], task=task,
-                                    title=f"{task}: {row['src']} → {row['output']}")
+                                    title=f"{task}: {row['src']} → {row['output']}", figsize=(width, height))
 
     return interactive(
         draw,
