@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from nbcourse.data.sequences import EOS, PAD, alignment, make_sequences
 from nbcourse.losses import softmax
-from nbcourse.models import Attention, Seq2Seq, TeacherForcing, accuracy_by_length, dot_product_attention, sequence_accuracy
+from nbcourse.models import Attention, Seq2Seq, Seq2SeqConfig, TeacherForcing, accuracy_by_length, dot_product_attention, sequence_accuracy
 from nbcourse.train import Trainer
 
 
@@ -101,6 +101,8 @@ def test_seed_and_global_generator():
     assert torch.equal(torch.get_rng_state(), state)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert "attention='dot'" in repr(a)
+    c = Seq2Seq.from_config(Seq2SeqConfig(seed=5))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), c.parameters()))
 
 
 @pytest.mark.parametrize("call, error, match", [
