@@ -19,6 +19,9 @@ from nbcourse.data.idx import load_idx, load_mnist, read_idx  # noqa: E402,F401
 # the digits with three yes/no attributes each (even, above 4, closed loop): a multi-label data set
 from nbcourse.data.attributes import ATTRIBUTES, digit_attributes, load_digit_attributes  # noqa: E402,F401
 
+# toy sequence-to-sequence tasks: reverse or sort digits (the attention page)
+from nbcourse.data.sequences import make_sequences  # noqa: E402,F401
+
 __all__ = [
     "LINE_SIZES", "make_line", "make_duplicated",
     "make_separable", "make_xor", "make_moons", "make_circles", "make_spirals",
@@ -26,4 +29,5 @@ __all__ = [
     "load_digits",
     "load_idx", "load_mnist", "read_idx",
     "ATTRIBUTES", "digit_attributes", "load_digit_attributes",
+    "make_sequences",
 ]

@@ -11,6 +11,7 @@ Each module draws what an algorithm module computes, and is named after it:
 - :mod:`nbcourse.figures.feed_forward` depth and width against the decision boundary (:func:`~nbcourse.figures.feed_forward.depth_width_explorer`); hidden representations layer by layer
 - :mod:`nbcourse.figures.metric_learning` distances of similar and dissimilar pairs, the contrastive margin explorer, 2-D embeddings, mining compared
 - :mod:`nbcourse.figures.convolutional` learned filters, feature maps, accuracy against a shift, segmentation panels
+- :mod:`nbcourse.figures.attention`    attention maps (:func:`~nbcourse.figures.attention.attention_explorer`), accuracy against sequence length
 
 A figure is a plain function of keyword parameters that returns a matplotlib figure (or draws on
 ``ax`` and returns it); an explorer is a function without arguments, decorated with

@@ -7,6 +7,9 @@
 - :class:`SiameseNetwork` (``siamese.py``): twin branches with shared weights, for pairs (contrastive loss).
 - :class:`TripletNetwork` (``triplet.py``): one embedding net on anchor, positive and negative (triplet loss).
 - :class:`FCN` (``fcn.py``): a fully convolutional network that labels every pixel, for images of any size.
+- :class:`Seq2Seq` (``seq2seq.py``): a GRU encoder–decoder with attention (or a fixed-length
+  bottleneck) on token sequences; its attention layer and :func:`dot_product_attention` are in
+  ``attention.py``.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -27,5 +30,10 @@ from .residual import ResidualMLP
 from .siamese import SiameseNetwork
 from .triplet import TripletNetwork
 
-__all__ = ["FCN", "LogisticRegression", "MLP", "MLPConfig", "Perceptron", "ResidualMLP",
-           "SiameseNetwork", "SmallCNN", "SmallCNNConfig", "TripletNetwork", "make_activation"]
+from .attention import Attention, dot_product_attention
+from .seq2seq import Seq2Seq, Seq2SeqConfig, TeacherForcing, accuracy_by_length, sequence_accuracy
+
+__all__ = ["Attention", "FCN", "LogisticRegression", "MLP", "MLPConfig", "Perceptron",
+           "ResidualMLP", "Seq2Seq", "Seq2SeqConfig", "SiameseNetwork", "SmallCNN",
+           "SmallCNNConfig", "TeacherForcing", "TripletNetwork", "accuracy_by_length",
+           "dot_product_attention", "make_activation", "sequence_accuracy"]
