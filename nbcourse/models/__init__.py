@@ -2,6 +2,7 @@
 
 - :class:`MLP` (``mlp.py``): fully connected layers with an activation between them.
 - :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
+- :class:`CharRNN` (``char_rnn.py``): a character-level language model (RNN, GRU or LSTM) that samples text.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -13,8 +14,9 @@ compare activations on the same initial network::
 """
 
 from ._activation import make_activation
+from .char_rnn import CharRNN, CharRNNConfig, NextCharLogits
 from .cnn import SmallCNN, SmallCNNConfig
 from .mlp import MLP, MLPConfig
 from .residual import ResidualMLP
 
-__all__ = ["MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
+__all__ = ["CharRNN", "CharRNNConfig", "NextCharLogits", "MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
