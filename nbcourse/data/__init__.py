@@ -16,10 +16,14 @@ from nbcourse.data.idx import load_idx, load_mnist, read_idx  # noqa: E402,F401
 # the digits with three yes/no attributes each (even, above 4, closed loop): a multi-label data set
 from nbcourse.data.attributes import ATTRIBUTES, digit_attributes, load_digit_attributes  # noqa: E402,F401
 
+# text for the character-level language models: a reader's file, or the course's own docstrings
+from nbcourse.data.text import Vocabulary, char_sequences, course_text, load_text, split_text  # noqa: E402,F401
+
 __all__ = [
     "LINE_SIZES", "make_line", "make_duplicated",
     "flip_labels", "make_imbalanced",
     "load_digits",
     "load_idx", "load_mnist", "read_idx",
     "ATTRIBUTES", "digit_attributes", "load_digit_attributes",
+    "Vocabulary", "load_text", "course_text", "char_sequences", "split_text",
 ]

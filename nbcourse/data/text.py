@@ -32,6 +32,7 @@ one. Its training data are pairs of equally long sequences, the target shifted b
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from importlib import resources
 from pathlib import Path
@@ -220,6 +221,11 @@ def course_text(kind: str = "docstrings") -> str:
     """
     if kind not in ("docstrings", "source"):
         raise ValueError(f"course_text: argument 'kind' got {kind!r}, expected 'docstrings' or 'source'")
+    return _course_text(kind)
+
+
+@functools.lru_cache(maxsize=2)  # a str is immutable: reading the package's files once per process is enough
+def _course_text(kind: str) -> str:
     parts = []
     for name, entry in _package_files():
         source = entry.read_text(encoding="utf-8")
