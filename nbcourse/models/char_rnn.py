@@ -43,6 +43,7 @@ class CharRNNConfig:
     num_layers: int = 1              # recurrent layers stacked
     embedding_dim: int | None = None  # None: one-hot inputs (W_xh is the embedding); an int: a learned nn.Embedding
     dropout: float = 0.0             # dropout between stacked recurrent layers
+    forget_bias: float | None = 1.0  # LSTM only: initial forget-gate bias (None: PyTorch's init)
     seed: int | None = None          # seed of the initial weights
 
 
@@ -103,6 +104,12 @@ class CharRNN(nn.Module):
         embedding_dim: None (default): one-hot inputs, so :math:`W_{xh}` is the embedding; an int:
             a learned ``nn.Embedding`` of that size in front.
         dropout: dropout between stacked recurrent layers (default 0; needs ``num_layers > 1``).
+        forget_bias: LSTM only: the forget gate's initial bias :math:`b_f` (default 1.0, so that
+            :math:`f_t = \sigma(\cdot) \approx 0.73` at the start and the cell keeps most of its
+            content and gradient from step to step, as Gers, Schmidhuber and Cummins, 2000, and
+            Jozefowicz, Zaremba and Sutskever, 2015, recommend; None: PyTorch's initialisation,
+            :math:`b_f \approx 0`, :math:`f_t \approx 0.5`). Set in ``bias_ih`` (``bias_hh``'s
+            forget slice is zeroed).
         seed: seed of the initial weights (default None: PyTorch's global generator, left as it was otherwise).
 
     Shape:
@@ -123,7 +130,8 @@ class CharRNN(nn.Module):
     """
 
     def __init__(self, vocab="abc", *, hidden_size: int = 128, cell: str = "rnn", num_layers: int = 1,
-                 embedding_dim: int | None = None, dropout: float = 0.0, seed: int | None = None) -> None:
+                 embedding_dim: int | None = None, dropout: float = 0.0, forget_bias: float | None = 1.0,
+                 seed: int | None = None) -> None:
         super().__init__()
         self.vocab = _as_vocab(vocab)
         for name, value in (("hidden_size", hidden_size), ("num_layers", num_layers)):
@@ -148,13 +156,20 @@ class CharRNN(nn.Module):
             self.rnn = CELLS[self.cell](input_size, hidden_size, num_layers=num_layers, batch_first=True,
                                         dropout=dropout if num_layers > 1 else 0.0)
             self.head = nn.Linear(hidden_size, V)
+        self.forget_bias = forget_bias if self.cell == "lstm" else None
+        if self.forget_bias is not None:
+            H = hidden_size
+            with torch.no_grad():
+                for layer in range(num_layers):   # PyTorch's gate order: input, forget, cell, output
+                    getattr(self.rnn, f"bias_ih_l{layer}")[H:2 * H].fill_(float(forget_bias))
+                    getattr(self.rnn, f"bias_hh_l{layer}")[H:2 * H].zero_()
 
     @classmethod
     def from_config(cls, config: CharRNNConfig) -> "CharRNN":
         """Build from a :class:`CharRNNConfig`."""
         c = config
         return cls(c.vocab, hidden_size=c.hidden_size, cell=c.cell, num_layers=c.num_layers,
-                   embedding_dim=c.embedding_dim, dropout=c.dropout, seed=c.seed)
+                   embedding_dim=c.embedding_dim, dropout=c.dropout, forget_bias=c.forget_bias, seed=c.seed)
 
     # ------------------------------------------------------------------ text <-> indices
     def encode(self, text: str) -> torch.Tensor:
@@ -269,8 +284,9 @@ class CharRNN(nn.Module):
         return self.vocab.decode(out)
 
     def extra_repr(self) -> str:
+        extra = f", forget_bias={self.forget_bias}" if self.forget_bias is not None else ""
         return (f"vocab={len(self.vocab)} characters, cell={self.cell!r}, hidden_size={self.hidden_size}, "
-                f"num_layers={self.num_layers}, embedding_dim={self.embedding_dim}")
+                f"num_layers={self.num_layers}, embedding_dim={self.embedding_dim}{extra}")
 
 
 class NextCharLogits(nn.Module):
