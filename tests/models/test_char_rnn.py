@@ -177,3 +177,14 @@ def test_gradient_decays_with_distance_faster_in_a_small_rnn_than_in_an_lstm():
     inputs = x[:2]
     g = gradient_decay(rnn, inputs)
     assert torch.isfinite(g).all() and (g > 0).all()
+
+
+def test_lstm_forget_gate_bias_starts_at_one_unless_asked_otherwise():
+    model = CharRNN("abc", hidden_size=4, cell="lstm", num_layers=2, seed=0)
+    for layer in range(2):
+        b = getattr(model.rnn, f"bias_ih_l{layer}") + getattr(model.rnn, f"bias_hh_l{layer}")
+        assert torch.equal(b[4:8], torch.ones(4)), "gate order i, f, g, o: the second slice is the forget gate"
+    torch_init = CharRNN("abc", hidden_size=4, cell="lstm", forget_bias=None, seed=0)
+    b = torch_init.rnn.bias_ih_l0 + torch_init.rnn.bias_hh_l0
+    assert not torch.equal(b[4:8], torch.ones(4))
+    assert CharRNN("abc", hidden_size=4, cell="rnn", seed=0).forget_bias is None
