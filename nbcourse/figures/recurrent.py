@@ -40,7 +40,7 @@ def _color(label: str) -> str | None:
 
 
 def learning_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]], *,
-                           title: str = "Both models learn; the LSTM ends lower"):
+                           title: str = "Learning curves of the character models"):
     """Training (solid) and validation (dashed) loss per epoch of each run, in bits per character.
 
     Args:
@@ -59,6 +59,9 @@ def learning_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]
         if "val_loss" in history and len(history["val_loss"]):
             val = np.asarray(history["val_loss"], dtype=float) / math.log(2)
             ax.plot(epochs, val, "--s", color=color, ms=3, label=f"{label}: validation")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("cross-entropy (bits per character)")
     ax.set_title(title)
@@ -68,7 +71,7 @@ def learning_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]
 
 
 def gradient_decay_figure(decays: Mapping[str, Sequence[float]], *,
-                          title: str = "The gradient from far back fades: fast in the RNN, slower in the LSTM"):
+                          title: str = "How far back the last loss reaches: the gradient against the distance"):
     r"""Relative gradient norm :math:`\lVert\partial L_T/\partial x_t\rVert / \lVert\partial L_T/\partial x_T\rVert`
     against the distance :math:`T - t`, log scale.
 
