@@ -49,6 +49,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--hidden-size", type=int, default=128)
     parser.add_argument("--num-layers", type=int, default=1)
     parser.add_argument("--dropout", type=float, default=0.0)
+    parser.add_argument("--forget-bias", default="1.0",
+                        help="LSTM: initial forget-gate bias (default 1.0; 'none': PyTorch's initialisation)")
     parser.add_argument("--seq-len", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-2)
@@ -65,7 +67,8 @@ def main(argv=None) -> dict:
     X, y = char_sequences(train, vocab=vocab, seq_len=args.seq_len)
     Xv, yv = char_sequences(val, vocab=vocab, seq_len=args.seq_len)
     model = CharRNN(vocab, hidden_size=args.hidden_size, cell=args.cell, num_layers=args.num_layers,
-                    dropout=args.dropout, seed=args.seed)
+                    dropout=args.dropout, seed=args.seed,
+                    forget_bias=None if args.forget_bias.lower() == "none" else float(args.forget_bias))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     trainer = Trainer(NextCharLogits(model), nn.CrossEntropyLoss(), optimizer, device=args.device, seed=args.seed,
                       callbacks=[GradientClipping(1.0)], progress=True)
