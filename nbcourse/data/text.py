@@ -11,9 +11,10 @@ one. Its training data are pairs of equally long sequences, the target shifted b
 
 - :func:`load_text` reads any text file a reader supplies (clear errors for a missing, empty or
   binary file);
-- :func:`course_text` returns a text that ships with the course: the docstrings (or the source)
-  of :mod:`nbcourse` itself, read from the installed package's files, so it is there wherever
-  ``nbcourse`` is installed, Colab included;
+- :func:`course_text` returns a text that ships with the course: the docstrings of :mod:`nbcourse`
+  itself, frozen in a package data file (``course_text.txt``, written by :func:`package_text` with
+  ``python -m nbcourse.data.text --write``), so it is there wherever ``nbcourse`` is installed,
+  Colab included, and does not change when a docstring is edited;
 - :class:`Vocabulary` maps characters to indices and back (``encode`` / ``decode``);
 - :func:`char_sequences` cuts a text into ``(X, y)`` tensors of shape ``(N, T)`` for
   :class:`nbcourse.train.Trainer`; :func:`split_text` splits a text into a training and a
@@ -40,7 +41,7 @@ from typing import Iterable, Sequence
 
 import torch
 
-__all__ = ["Vocabulary", "load_text", "course_text", "char_sequences", "split_text"]
+__all__ = ["Vocabulary", "load_text", "course_text", "package_text", "char_sequences", "split_text"]
 
 
 class Vocabulary:
@@ -183,9 +184,13 @@ def load_text(path: str | os.PathLike, *, encoding: str = "utf-8") -> str:
     return text
 
 
-def _package_files() -> list:
-    """The ``.py`` files of the installed nbcourse, in a fixed order (by path)."""
-    root = resources.files("nbcourse")
+#: The frozen course text, shipped as package data (declared in pyproject.toml).
+COURSE_TEXT_FILE = "course_text.txt"
+
+
+def _package_files(root=None) -> list:
+    """``(relative path, file)`` for the ``.py`` files under ``root`` (default: the installed nbcourse), sorted by path."""
+    root = resources.files("nbcourse") if root is None else Path(root)
     found = []
 
     def walk(folder, prefix):
@@ -201,40 +206,32 @@ def _package_files() -> list:
     return sorted(found, key=lambda item: item[0])
 
 
-def course_text(kind: str = "docstrings") -> str:
-    r"""A text that ships with the course, for the character-level models to imitate.
+def package_text(kind: str = "docstrings", root: str | os.PathLike | None = None) -> str:
+    r"""Build a text from the Python files of a package, read now (it changes with every edit of them).
 
     Args:
-        kind: ``"docstrings"`` (default): the docstrings of every module, class and function of
-            :mod:`nbcourse`, in the order of the files (English prose with formulas and code
-            examples); ``"source"``: the Python source of those files (the way Karpathy's
-            char-RNN imitated the Linux kernel's C).
+        kind: ``"docstrings"`` (default): the docstrings of every module, class and function (those of
+            at least 40 characters), in the order of the files' paths; ``"source"``: the files themselves.
+        root: the package's folder (default None: the installed :mod:`nbcourse`).
 
-    The text is read from the installed package's files (no import, no download), so it is the
-    same wherever the same version of ``nbcourse`` is installed; it grows as the course does.
-
-    Examples::
-
-        >>> text = course_text()
-        >>> len(text) > 50_000
-        True
+    This is how ``course_text.txt`` was generated (``python -m nbcourse.data.text --write``); the
+    pages read the frozen file through :func:`course_text`, so that editing a docstring does not
+    change their numbers.
     """
     if kind not in ("docstrings", "source"):
-        raise ValueError(f"course_text: argument 'kind' got {kind!r}, expected 'docstrings' or 'source'")
-    return _course_text(kind)
-
-
-@functools.lru_cache(maxsize=2)  # a str is immutable: reading the package's files once per process is enough
-def _course_text(kind: str) -> str:
+        raise ValueError(f"package_text: argument 'kind' got {kind!r}, expected 'docstrings' or 'source'")
+    files = _package_files(root)
+    if not files:
+        raise ValueError(f"package_text: no .py files under {str(root)!r}, expected a Python package folder")
     parts = []
-    for name, entry in _package_files():
+    for name, entry in files:
         source = entry.read_text(encoding="utf-8")
         if kind == "source":
             parts.append(source)
             continue
         try:
             tree = ast.parse(source)
-        except SyntaxError:  # pragma: no cover - a package file always parses
+        except SyntaxError:  # a file that does not parse has no docstrings to read
             continue
         nodes = [tree] + [n for n in ast.walk(tree)
                           if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
@@ -243,6 +240,39 @@ def _course_text(kind: str) -> str:
             if doc and len(doc) >= 40:
                 parts.append(doc.strip())
     return "\n\n".join(parts) + "\n"
+
+
+def course_text(kind: str = "docstrings") -> str:
+    r"""A text that ships with the course, for the character-level models to imitate.
+
+    Args:
+        kind: ``"docstrings"`` (default): the docstrings of every module, class and function of
+            :mod:`nbcourse` (English prose with formulas and code examples), frozen in the package
+            data file ``nbcourse/data/course_text.txt``: the same text wherever this version of the
+            course is installed, whatever is edited later; ``"source"``: the Python source of the
+            installed package, read now (the way Karpathy's char-RNN imitated the Linux kernel's C;
+            not frozen, so it changes as the package does).
+
+    The frozen file was generated by :func:`package_text` with ``python -m nbcourse.data.text --write``;
+    rerun that command only on purpose, and then re-execute the page *Recurrent networks* and
+    ``benches/train_char_rnn.py``, whose numbers depend on the text.
+
+    Examples::
+
+        >>> text = course_text()
+        >>> len(text)
+        302789
+    """
+    if kind not in ("docstrings", "source"):
+        raise ValueError(f"course_text: argument 'kind' got {kind!r}, expected 'docstrings' or 'source'")
+    return _course_text(kind)
+
+
+@functools.lru_cache(maxsize=2)  # a str is immutable: reading the files once per process is enough
+def _course_text(kind: str) -> str:
+    if kind == "source":
+        return package_text("source")
+    return resources.files("nbcourse.data").joinpath(COURSE_TEXT_FILE).read_text(encoding="utf-8")
 
 
 def split_text(text: str, *, val_fraction: float = 0.1) -> tuple[str, str]:
@@ -304,3 +334,29 @@ def char_sequences(text: str | torch.Tensor, *, vocab: Vocabulary | None = None,
     X = indices[starts[:, None] + offsets[None, :]]                   # (N, T)
     y = indices[starts[:, None] + offsets[None, :] + 1]               # (N, T), shifted by one
     return X, y
+
+
+def _main(argv=None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m nbcourse.data.text",
+                                     description="Regenerate the frozen course text from the package's docstrings.")
+    parser.add_argument("--write", action="store_true",
+                        help=f"write nbcourse/data/{COURSE_TEXT_FILE} (without it: only print what would change)")
+    args = parser.parse_args(argv)
+    target = Path(__file__).resolve().parent / COURSE_TEXT_FILE
+    text = package_text("docstrings", Path(__file__).resolve().parent.parent)
+    old = target.read_text(encoding="utf-8") if target.exists() else None
+    if old == text:
+        print(f"{target}: up to date ({len(text):,} characters)")
+    elif args.write:
+        target.write_text(text, encoding="utf-8", newline="\n")
+        print(f"wrote {target}: {len(text):,} characters (was {len(old):,}); re-execute the page Recurrent "
+              "networks and benches/train_char_rnn.py" if old is not None else f"wrote {target}: {len(text):,} characters")
+    else:
+        print(f"{target}: {len(old or ''):,} characters frozen, {len(text):,} from the package now; "
+              "pass --write to replace it")
+
+
+if __name__ == "__main__":
+    _main()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nbcourse.data.text import Vocabulary, char_sequences, course_text, load_text, split_text
+from nbcourse.data.text import Vocabulary, char_sequences, course_text, load_text, package_text, split_text
 
 
 def test_load_text_reads_utf8_and_other_encodings(tmp_path):
@@ -95,3 +95,41 @@ def test_course_text_ships_with_the_package():
     assert "def course_text" in source and len(source) > len(text)
     with pytest.raises(ValueError, match="'kind'"):
         course_text("poems")
+
+
+def test_course_text_is_the_frozen_file():
+    # the page's numbers and the truncation exercise's answer depend on this text: it is read from the
+    # package data file, not rebuilt from the docstrings of today's package
+    from importlib import resources
+
+    frozen = resources.files("nbcourse.data").joinpath("course_text.txt").read_text(encoding="utf-8")
+    assert course_text() == frozen
+    assert len(frozen) == 302_789 and len(set(frozen)) == 103
+
+
+def _write_package(root, files):
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+
+
+def test_package_text_reads_docstrings_in_path_order(tmp_path):
+    long_doc = "A module docstring long enough to be kept, forty characters or more."
+    _write_package(tmp_path, {
+        "b.py": f'"""{long_doc} (b)"""\n\ndef f():\n    """Short."""\n',
+        "a/inner.py": f'class C:\n    """{long_doc} (class C)"""\n',
+        "a/__pycache__/skip.py": f'"""{long_doc} (never read)"""\n',
+        "notes.txt": f"{long_doc} (not Python)",
+        "broken.py": "def (:\n",
+    })
+    text = package_text("docstrings", tmp_path)
+    assert text == f"{long_doc} (class C)\n\n{long_doc} (b)\n"      # a/inner.py before b.py; short, cached, broken: out
+    source = package_text("source", tmp_path)
+    assert source.startswith("class C:") and "def (:" in source and "never read" not in source
+    with pytest.raises(ValueError, match="'kind'"):
+        package_text("poems", tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="no .py files"):
+        package_text("docstrings", empty)
