@@ -21,6 +21,8 @@ from nbcourse.data.attributes import ATTRIBUTES, digit_attributes, load_digit_at
 
 # toy sequence-to-sequence tasks: reverse or sort digits (the attention page)
 from nbcourse.data.sequences import make_sequences  # noqa: E402,F401
+# text for the character-level language models: a reader's file, or the course's own docstrings
+from nbcourse.data.text import Vocabulary, char_sequences, course_text, load_text, split_text  # noqa: E402,F401
 
 __all__ = [
     "LINE_SIZES", "make_line", "make_duplicated",
@@ -30,4 +32,5 @@ __all__ = [
     "load_idx", "load_mnist", "read_idx",
     "ATTRIBUTES", "digit_attributes", "load_digit_attributes",
     "make_sequences",
+    "Vocabulary", "load_text", "course_text", "char_sequences", "split_text",
 ]

@@ -10,6 +10,7 @@
 - :class:`Seq2Seq` (``seq2seq.py``): a GRU encoder–decoder with attention (or a fixed-length
   bottleneck) on token sequences; its attention layer and :func:`dot_product_attention` are in
   ``attention.py``.
+- :class:`CharRNN` (``char_rnn.py``): a character-level language model (RNN, GRU or LSTM) that samples text.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -21,6 +22,7 @@ compare activations on the same initial network::
 """
 
 from ._activation import make_activation
+from .char_rnn import CharRNN, CharRNNConfig, NextCharLogits
 from .cnn import SmallCNN, SmallCNNConfig
 from .logistic import LogisticRegression
 from .fcn import FCN
@@ -33,7 +35,7 @@ from .triplet import TripletNetwork
 from .attention import Attention, dot_product_attention
 from .seq2seq import Seq2Seq, Seq2SeqConfig, TeacherForcing, accuracy_by_length, sequence_accuracy
 
-__all__ = ["Attention", "FCN", "LogisticRegression", "MLP", "MLPConfig", "Perceptron",
-           "ResidualMLP", "Seq2Seq", "Seq2SeqConfig", "SiameseNetwork", "SmallCNN",
-           "SmallCNNConfig", "TeacherForcing", "TripletNetwork", "accuracy_by_length",
-           "dot_product_attention", "make_activation", "sequence_accuracy"]
+__all__ = ["Attention", "CharRNN", "CharRNNConfig", "FCN", "LogisticRegression", "MLP", "MLPConfig",
+           "NextCharLogits", "Perceptron", "ResidualMLP", "Seq2Seq", "Seq2SeqConfig",
+           "SiameseNetwork", "SmallCNN", "SmallCNNConfig", "TeacherForcing", "TripletNetwork",
+           "accuracy_by_length", "dot_product_attention", "make_activation", "sequence_accuracy"]
