@@ -176,21 +176,34 @@ def capacity_figure(curve: dict, *, ax=None):
     return fig
 
 
-def distribution_bars(p, q, *, labels=None, names=("data", "model"), ax=None, title: str | None = None):
-    """Two distributions over the same states as side-by-side bars (states labelled as bit strings)."""
+def distribution_bars(*distributions, labels=None, names=None, ax=None, title: str | None = None):
+    """Distributions over the same states as side-by-side bars (states labelled, e.g. as bit strings).
+
+    Examples::
+
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> fig = distribution_bars([0.5, 0.5], [0.9, 0.1], labels=["0", "1"], names=["data", "model"])
+        >>> fig.axes[0].get_ylabel()
+        'probability'
+    """
     import matplotlib.pyplot as plt
 
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    if not distributions:
+        raise ValueError("distribution_bars: give at least one distribution")
+    dists = [np.asarray(d, dtype=float) for d in distributions]
+    names = list(names) if names is not None else [f"distribution {k + 1}" for k in range(len(dists))]
     if ax is None:
         fig, ax = plt.subplots(figsize=(9.0, 3.2))
     else:
         fig = ax.figure
-    x = np.arange(len(p))
-    ax.bar(x - 0.2, p, width=0.4, label=names[0], color="0.55")
-    ax.bar(x + 0.2, q, width=0.4, label=names[1], color="tab:blue")
+    x = np.arange(len(dists[0]))
+    width = 0.8 / len(dists)
+    colours = ["0.55", "tab:blue", "0.15", "tab:orange"]
+    for k, (d, name) in enumerate(zip(dists, names)):
+        ax.bar(x - 0.4 + width * (k + 0.5), d, width=width, label=name, color=colours[k % len(colours)])
     if labels is not None:
         ax.set_xticks(x)
-        ax.set_xticklabels(labels, rotation=90, family="monospace", fontsize=7)
+        ax.set_xticklabels(labels, rotation=90, family="monospace", fontsize=8)
     ax.set_xlabel("visible state v")
     ax.set_ylabel("probability")
     ax.legend(fontsize=8)

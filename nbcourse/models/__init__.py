@@ -17,10 +17,11 @@ compare activations on the same initial network::
 
 from ._activation import make_activation
 from .cnn import SmallCNN, SmallCNNConfig
+from .boltzmann import BoltzmannMachine
 from .hopfield import HopfieldNetwork
 from .rbm import RBM
 from .mlp import MLP, MLPConfig
 from .residual import ResidualMLP
 
 __all__ = ["MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
-__all__ += ["HopfieldNetwork", "RBM"]
+__all__ += ["BoltzmannMachine", "HopfieldNetwork", "RBM"]
