@@ -1,11 +1,11 @@
 r"""Exercises of the page *Restricted Boltzmann machines* (``book/architectures/restricted-boltzmann-machines.ipynb``).
 
-=======================================  ==========================  ======  ============================================
-exercise                                 the student gives           points  checked against
-=======================================  ==========================  ======  ============================================
-``architectures/rbm-fix-cd1``            ``fixed_cd1_gradient``       2      :meth:`nbcourse.models.RBM.cd_gradient`, k = 1
-``architectures/rbm-one-hidden-mixture`` ``mixing_weight``            2      :math:`p(h = 1)` from the exact mixture
-=======================================  ==========================  ======  ============================================
+==========================================  ==========================  ======  ==============================================
+exercise                                    the student gives           points  checked against
+==========================================  ==========================  ======  ==============================================
+``architectures/rbm-fix-cd1``               ``fixed_cd1_gradient``       2      :meth:`nbcourse.models.RBM.cd_gradient`, k = 1
+``architectures/rbm-one-hidden-mixture``    ``mixing_weight``            2      :math:`p(h = 1)` from the exact mixture
+==========================================  ==========================  ======  ==============================================
 
 With one hidden unit, :math:`p(v) = (1 - \pi)\prod_i \mathrm{Bern}(v_i; \mu^0_i) + \pi \prod_i \mathrm{Bern}(v_i; \mu^1_i)`
 with :math:`\mu^0 = \sigma(b)`, :math:`\mu^1 = \sigma(b + W)` and
