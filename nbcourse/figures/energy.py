@@ -151,8 +151,9 @@ def capacity_figure(curve: dict, *, ax=None):
 
     ``curve`` is what :func:`nbcourse.models.hopfield.capacity_curve` returns.
     """
+    import math
+
     import matplotlib.pyplot as plt
-    from scipy.stats import norm
 
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.0, 4.0))
@@ -163,7 +164,8 @@ def capacity_figure(curve: dict, *, ax=None):
             label=f"recalled: at most {(1 - curve['threshold']) / 2:.0%} of the bits wrong after recall from the pattern")
     ax.plot(loads, curve["stable"], "s-", color="tab:orange", label="exactly stable: a fixed point")
     fine = np.linspace(max(loads.min(), 2.0 / n), loads.max(), 200)   # at least two patterns: P - 1 > 0
-    ax.plot(fine, norm.cdf(np.sqrt(n / (fine * n - 1))) ** n, ":", color="tab:orange",
+    phi = np.array([0.5 * (1 + math.erf(x / math.sqrt(2))) for x in np.sqrt(n / (fine * n - 1))])  # Gaussian cdf
+    ax.plot(fine, phi ** n, ":", color="tab:orange",
             label=r"prediction for 'exactly stable': $\Phi(\sqrt{N/(P-1)})^N$")
     ax.axvline(0.138, color="k", linestyle="--", linewidth=1)
     ax.text(0.141, 0.5, r"$\alpha_c = 0.138$", fontsize=9)
