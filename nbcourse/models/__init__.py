@@ -11,6 +11,9 @@
   bottleneck) on token sequences; its attention layer and :func:`dot_product_attention` are in
   ``attention.py``.
 - :class:`CharRNN` (``char_rnn.py``): a character-level language model (RNN, GRU or LSTM) that samples text.
+- :class:`HopfieldNetwork` (``hopfield.py``): Hebbian storage of -1/+1 patterns, recall by descending an energy.
+- :class:`BoltzmannMachine` (``boltzmann.py``): stochastic binary units with hidden units, Gibbs sampling, exact enumeration.
+- :class:`RBM` (``rbm.py``): a restricted Boltzmann machine trained by contrastive divergence.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -26,6 +29,9 @@ from .char_rnn import CharRNN, CharRNNConfig, NextCharLogits
 from .cnn import SmallCNN, SmallCNNConfig
 from .logistic import LogisticRegression
 from .fcn import FCN
+from .boltzmann import BoltzmannMachine
+from .hopfield import HopfieldNetwork
+from .rbm import RBM
 from .mlp import MLP, MLPConfig
 from .perceptron import Perceptron
 from .residual import ResidualMLP
@@ -35,7 +41,10 @@ from .triplet import TripletNetwork
 from .attention import Attention, dot_product_attention
 from .seq2seq import Seq2Seq, Seq2SeqConfig, TeacherForcing, accuracy_by_length, sequence_accuracy
 
-__all__ = ["Attention", "CharRNN", "CharRNNConfig", "FCN", "LogisticRegression", "MLP", "MLPConfig",
-           "NextCharLogits", "Perceptron", "ResidualMLP", "Seq2Seq", "Seq2SeqConfig",
-           "SiameseNetwork", "SmallCNN", "SmallCNNConfig", "TeacherForcing", "TripletNetwork",
-           "accuracy_by_length", "dot_product_attention", "make_activation", "sequence_accuracy"]
+__all__ += ["BoltzmannMachine", "HopfieldNetwork", "RBM"]
+
+__all__ = ["Attention", "BoltzmannMachine", "CharRNN", "CharRNNConfig", "FCN", "HopfieldNetwork",
+           "LogisticRegression", "MLP", "MLPConfig", "NextCharLogits", "Perceptron", "RBM",
+           "ResidualMLP", "Seq2Seq", "Seq2SeqConfig", "SiameseNetwork", "SmallCNN",
+           "SmallCNNConfig", "TeacherForcing", "TripletNetwork", "accuracy_by_length",
+           "dot_product_attention", "make_activation", "sequence_accuracy"]
