@@ -25,23 +25,20 @@ compare activations on the same initial network::
 """
 
 from ._activation import make_activation
+from .attention import Attention, dot_product_attention
+from .boltzmann import BoltzmannMachine
 from .char_rnn import CharRNN, CharRNNConfig, NextCharLogits
 from .cnn import SmallCNN, SmallCNNConfig
-from .logistic import LogisticRegression
 from .fcn import FCN
-from .boltzmann import BoltzmannMachine
 from .hopfield import HopfieldNetwork
-from .rbm import RBM
+from .logistic import LogisticRegression
 from .mlp import MLP, MLPConfig
 from .perceptron import Perceptron
+from .rbm import RBM
 from .residual import ResidualMLP
+from .seq2seq import Seq2Seq, Seq2SeqConfig, TeacherForcing, accuracy_by_length, sequence_accuracy
 from .siamese import SiameseNetwork
 from .triplet import TripletNetwork
-
-from .attention import Attention, dot_product_attention
-from .seq2seq import Seq2Seq, Seq2SeqConfig, TeacherForcing, accuracy_by_length, sequence_accuracy
-
-__all__ += ["BoltzmannMachine", "HopfieldNetwork", "RBM"]
 
 __all__ = ["Attention", "BoltzmannMachine", "CharRNN", "CharRNNConfig", "FCN", "HopfieldNetwork",
            "LogisticRegression", "MLP", "MLPConfig", "NextCharLogits", "Perceptron", "RBM",
