@@ -132,7 +132,7 @@ def test_the_colab_install_names_this_version_of_the_package():
 
 #: one quick notebook per chapter, run in the clean environment
 COLAB_NOTEBOOKS = ["book/gradient-descent/03-interactive-example.ipynb", "book/activations/at-a-glance.ipynb",
-                   "book/losses/rule-of-thumb.ipynb"]
+                   "book/losses/rule-of-thumb.ipynb", "book/architectures/boltzmann-machines.ipynb"]
 #: Colab brings its own torch (and IPython's kernel); here the course's CPU pin stands in for it
 COLAB_PREINSTALLED = ["torch==2.13.0", "ipykernel"]
 
