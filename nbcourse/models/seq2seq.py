@@ -13,9 +13,10 @@ Manning, 2015; Bahdanau, Cho and Bengio, 2015) each step looks back at the sourc
     c_t = \sum_{s} \alpha_{ts} h_s, \qquad
     p(y_t \mid y_{<t}, x) = \operatorname{softmax}\big(W_o \tanh(W_c [s_t; c_t])\big)
 
-Without attention (``attention="none"``, the encoder–decoder of Cho et al., 2014 and Sutskever,
-Vinyals and Le, 2014) :math:`c_t` is the encoder's summary at every step: everything the decoder
-knows about the source passes through that one fixed-length vector.
+Without attention (``attention="none"``, the encoder–decoder of Cho et al., 2014, *Learning phrase
+representations using RNN encoder–decoder*, and Sutskever, Vinyals and Le, 2014) :math:`c_t` is the
+encoder's summary at every step: everything the decoder knows about the source passes through that
+one fixed-length vector.
 
 :class:`TeacherForcing` wraps the model so that :class:`nbcourse.train.Trainer` can train it with
 cross-entropy over the target tokens; :func:`sequence_accuracy` and :func:`accuracy_by_length`
