@@ -2,6 +2,8 @@
 
 - :class:`MLP` (``mlp.py``): fully connected layers with an activation between them.
 - :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
+- :class:`GAN` (``gan.py``): a generative adversarial network, a :class:`Generator` and a
+  :class:`Discriminator` (two MLPs) and their losses, R1 penalty and training loop.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -14,7 +16,8 @@ compare activations on the same initial network::
 
 from ._activation import make_activation
 from .cnn import SmallCNN, SmallCNNConfig
+from .gan import GAN, Discriminator, Generator
 from .mlp import MLP, MLPConfig
 from .residual import ResidualMLP
 
-__all__ = ["MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
+__all__ = ["Discriminator", "GAN", "Generator", "MLP", "MLPConfig", "ResidualMLP", "SmallCNN", "SmallCNNConfig", "make_activation"]
