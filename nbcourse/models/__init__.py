@@ -14,6 +14,8 @@
 - :class:`HopfieldNetwork` (``hopfield.py``): Hebbian storage of -1/+1 patterns, recall by descending an energy.
 - :class:`BoltzmannMachine` (``boltzmann.py``): stochastic binary units with hidden units, Gibbs sampling, exact enumeration.
 - :class:`RBM` (``rbm.py``): a restricted Boltzmann machine trained by contrastive divergence.
+- :class:`GAN` (``gan.py``): a generative adversarial network, a :class:`Generator` and a
+  :class:`Discriminator` (two MLPs) and their losses, R1 penalty and training loop.
 
 Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
 compare activations on the same initial network::
@@ -30,6 +32,7 @@ from .boltzmann import BoltzmannMachine
 from .char_rnn import CharRNN, CharRNNConfig, NextCharLogits
 from .cnn import SmallCNN, SmallCNNConfig
 from .fcn import FCN
+from .gan import GAN, Discriminator, Generator
 from .hopfield import HopfieldNetwork
 from .logistic import LogisticRegression
 from .mlp import MLP, MLPConfig
@@ -40,8 +43,8 @@ from .seq2seq import Seq2Seq, Seq2SeqConfig, TeacherForcing, accuracy_by_length,
 from .siamese import SiameseNetwork
 from .triplet import TripletNetwork
 
-__all__ = ["Attention", "BoltzmannMachine", "CharRNN", "CharRNNConfig", "FCN", "HopfieldNetwork",
-           "LogisticRegression", "MLP", "MLPConfig", "NextCharLogits", "Perceptron", "RBM",
-           "ResidualMLP", "Seq2Seq", "Seq2SeqConfig", "SiameseNetwork", "SmallCNN",
-           "SmallCNNConfig", "TeacherForcing", "TripletNetwork", "accuracy_by_length",
-           "dot_product_attention", "make_activation", "sequence_accuracy"]
+__all__ = ["Attention", "BoltzmannMachine", "CharRNN", "CharRNNConfig", "Discriminator", "FCN",
+           "GAN", "Generator", "HopfieldNetwork", "LogisticRegression", "MLP", "MLPConfig",
+           "NextCharLogits", "Perceptron", "RBM", "ResidualMLP", "Seq2Seq", "Seq2SeqConfig",
+           "SiameseNetwork", "SmallCNN", "SmallCNNConfig", "TeacherForcing", "TripletNetwork",
+           "accuracy_by_length", "dot_product_attention", "make_activation", "sequence_accuracy"]
