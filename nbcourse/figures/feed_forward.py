@@ -104,7 +104,7 @@ def train_stack(models: Sequence[Any], data: Sequence[tuple[torch.Tensor, torch.
 
 @functools.lru_cache(maxsize=1)
 def train_grid() -> dict[tuple[str, int, int], dict[str, Any]]:
-    """The explorer's 24 trained networks, trained once per process (a few seconds), then cached.
+    """The explorer's 24 trained networks, trained once per process, then cached.
 
     Returns:
         ``{(data set, depth, width): {"model": MLP, "loss": float, "accuracy": float, "parameters": int}}``;

@@ -133,8 +133,9 @@ def bound_figure(margins: Sequence[float], measured: Sequence[Sequence[int]], bo
     """Measured updates (one dot per run, the mean as a line) against Novikoff's bound, for each margin.
 
     Args:
-        margins: the margin :math:`\\gamma` of each data set. measured: the updates of several runs (seeds)
-            per data set. bounds: :math:`(R/\\gamma)^2` per data set.
+        margins: the margin each data set was drawn with (the x axis). measured: the updates of several runs
+            (seeds) per data set. bounds: :math:`(R/\\gamma)^2` per data set, :math:`\\gamma` counting the bias
+            as an input (:func:`~nbcourse.models.perceptron.mistake_bound`).
     """
     import matplotlib.pyplot as plt
 
@@ -142,23 +143,25 @@ def bound_figure(margins: Sequence[float], measured: Sequence[Sequence[int]], bo
     for g, runs in zip(margins, measured):
         ax.scatter([g] * len(runs), runs, s=14, color=CLASS_COLORS[0], alpha=0.6, edgecolors="none")
     ax.plot(margins, [np.mean(r) for r in measured], color=CLASS_COLORS[0], marker="o", label="measured updates (mean)")
-    ax.plot(margins, bounds, color="k", ls="--", marker="s", label=r"bound $(R/\gamma)^2$")
+    ax.plot(margins, bounds, color="k", ls="--", marker="s",
+            label=r"Novikoff's bound $(R/\gamma)^2$ (widest margin)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(list(margins), [f"{g:g}" for g in margins])
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.set_xlabel(r"margin $\gamma$ (distance of the closest point to the line)")
+    ax.set_xlabel("the data set's margin (smallest distance of a point to the line it was drawn from)")
     ax.set_ylabel("updates until no mistake")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    ax.set_title("The bound grows as $1/\\gamma^2$ and holds in every run, far above the measured updates",
-                 fontsize=10)
+    ax.set_title("Novikoff's bound holds in every run, far above the updates measured", fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def lines_figure(X: Any, y: Any, lines: Mapping[str, tuple[Any, float]], *, title: str | None = None):
-    """The data and several lines ``{label: (w, b)}``, each labelled with its margin on the data. Returns the Figure."""
+def lines_figure(X: Any, y: Any, lines: Mapping[str, tuple[Any, float]], *, title: str | None = None,
+                 dashed: Sequence[str] = ()):
+    """The data and several lines ``{label: (w, b)}``, each labelled with its margin on the data; the lines named
+    in ``dashed`` are drawn dashed and on top (lines that nearly coincide stay visible). Returns the Figure."""
     import matplotlib.pyplot as plt
 
     X, y = _np(X).astype(float), _np(y)
@@ -167,7 +170,8 @@ def lines_figure(X: Any, y: Any, lines: Mapping[str, tuple[Any, float]], *, titl
     draw_points(ax, X, y, size=14)
     for (label, (w, b)), colour in zip(lines.items(), _LINE_COLORS):
         m = margin(X, y, w, b)
-        draw_line(ax, w, b, lim=lim, color=colour, lw=1.5, label=f"{label}: margin {m:.3f}")
+        style = {"ls": "--", "lw": 2.0, "zorder": 2.5} if label in dashed else {"lw": 1.5}
+        draw_line(ax, w, b, lim=lim, color=colour, label=f"{label}: margin {m:.3f}", **style)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), framealpha=0.9)
     ax.set_title(title or "Every line separates the data; their margins differ", fontsize=10)
     fig.tight_layout()

@@ -8,8 +8,8 @@ The rule changes the weights only on a mistake (a point on the wrong side of the
 then by the point itself. On data that a line separates with margin :math:`\gamma`, all points within
 :math:`R` of the origin (counting the bias as a constant input 1), it makes at most
 :math:`(R/\gamma)^2` mistakes in total, whatever the order (Novikoff, 1962): :func:`mistake_bound`
-computes that bound. On data no line separates (XOR) it never stops making mistakes (Minsky and
-Papert, 1969).
+computes that bound, and :func:`widest_margin` the line that makes it smallest. On data no line
+separates (XOR) it never stops making mistakes (Minsky and Papert, 1969).
 
 The model is plain numpy (float64): no gradient, no loss, no optimizer. :class:`Perceptron` follows
 scikit-learn's conventions (``fit`` returns ``self``, learned state ends in ``_``).
@@ -25,7 +25,7 @@ import torch
 
 from nbcourse._arrays import describe
 
-__all__ = ["Perceptron", "perceptron_update", "mistake_bound", "signed_labels"]
+__all__ = ["Perceptron", "perceptron_update", "mistake_bound", "widest_margin", "signed_labels"]
 
 
 def perceptron_update(w: np.ndarray, b: float, x: np.ndarray, y: float, lr: float = 1.0) -> tuple[np.ndarray, float]:
@@ -102,7 +102,9 @@ def mistake_bound(X: Any, y: Any, w: Any, b: float = 0.0) -> float:
     The bias is a weight on a constant input 1, so :math:`R = \max_i \lVert (x_i, 1) \rVert` and the margin
     is that of the unit vector :math:`(w, b) / \lVert (w, b) \rVert`:
     :math:`\gamma = \min_i y_i (w \cdot x_i + b) / \lVert (w, b) \rVert`. Any separating line gives a valid
-    bound; the widest-margin one gives the tightest. Returns ``inf`` if ``(w, b)`` does not separate the
+    bound; the tightest comes from the line of :func:`widest_margin` (the widest margin with the bias
+    counted as an input, which is not quite a support vector machine's line: an SVM leaves ``b`` out of
+    the norm). Returns ``inf`` if ``(w, b)`` does not separate the
     data (:math:`\gamma \le 0`).
 
     Args:
@@ -128,6 +130,60 @@ def mistake_bound(X: Any, y: Any, w: Any, b: float = 0.0) -> float:
         return float("inf")
     R = float(np.linalg.norm(Xa, axis=1).max())
     return (R / gamma) ** 2
+
+
+def widest_margin(X: Any, y: Any) -> tuple[np.ndarray, float]:
+    r"""The separating line whose margin is widest when the bias counts as an input (a weight on a constant 1).
+
+    Solves the hard-margin problem on the augmented samples :math:`\tilde x_i = (x_i, 1)`:
+
+    .. math::
+        \min_{w, b}\ \lVert w \rVert^2 + b^2 \quad \text{subject to} \quad y_i (w \cdot x_i + b) \ge 1,
+
+    so :math:`(w, b) / \lVert (w, b) \rVert` is the unit vector :math:`u` with the largest
+    :math:`\gamma = \min_i y_i\, u \cdot \tilde x_i`: the one that makes :func:`mistake_bound` smallest, and
+    the direction that gradient descent on the logistic loss of a neuron with a bias converges to on separable
+    data (Soudry et al., 2018). A support vector machine solves the same problem without :math:`b^2` in the
+    objective (its margin is measured in the plane); the two lines coincide when the widest line passes
+    through the origin, and are usually close. Solved with SciPy's SLSQP (a few variables: fine for the
+    plane, not meant for large ``d``).
+
+    Args:
+        X: samples, shape ``(m, d)``. y: labels 0/1 or -1/+1, shape ``(m,)``; both classes present.
+
+    Returns:
+        ``(w, b)``, scaled so that the closest samples have :math:`y_i (w \cdot x_i + b) = 1`.
+
+    Raises:
+        ValueError: if no line separates the data.
+
+    Examples::
+
+        >>> w, b = widest_margin(np.array([[2.0, 0.0], [0.0, 0.0]]), [1, 0])
+        >>> np.round(w, 4).tolist(), round(b, 4)     # the line x1 = 1, halfway between the points
+        ([1.0, 0.0], -1.0)
+    """
+    from scipy.optimize import minimize
+
+    Xa = _features(X, where="widest_margin")
+    ys, _ = signed_labels(y, where="widest_margin")
+    if len(ys) != len(Xa):
+        raise ValueError(f"widest_margin: 'X' has {len(Xa)} samples but 'y' has {len(ys)}")
+    if len(np.unique(ys)) < 2:
+        raise ValueError("widest_margin: argument 'y' holds one class only; the margin needs both")
+    A = ys[:, None] * np.hstack([Xa, np.ones((len(Xa), 1))])     # rows y_i (x_i, 1): constraints A v >= 1
+    start = Perceptron().fit(Xa, ys, epochs=1000, seed=0)         # a feasible start, if the data are separable
+    v0 = np.append(start.weights_, start.bias_)
+    if start.converged_:
+        v0 = v0 / (A @ v0).min()
+    result = minimize(lambda v: v @ v, v0, jac=lambda v: 2 * v, method="SLSQP",
+                      constraints=[{"type": "ineq", "fun": lambda v: A @ v - 1, "jac": lambda v: A}],
+                      options={"ftol": 1e-12, "maxiter": 1000})
+    v = result.x
+    if not result.success or (A @ v).min() < 1 - 1e-6:
+        raise ValueError("widest_margin: no line separates these samples (the hard-margin problem has no "
+                         "solution); the widest margin exists only for linearly separable data")
+    return v[:-1], float(v[-1])
 
 
 class Perceptron:

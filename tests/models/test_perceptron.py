@@ -9,7 +9,7 @@ import torch
 
 from nbcourse.data import make_separable, make_xor
 from nbcourse.models import Perceptron
-from nbcourse.models.perceptron import mistake_bound, perceptron_update
+from nbcourse.models.perceptron import mistake_bound, perceptron_update, widest_margin
 
 
 def _by_hand(X, y, epochs, lr=1.0):
@@ -108,6 +108,31 @@ def test_mistake_bound():
     assert mistake_bound(X, [1, 0], [-1.0, 0.0]) == float("inf")
     with pytest.raises(ValueError, match="'w'"):
         mistake_bound(X, [1, 0], [0.0, 0.0], b=0.0)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_widest_margin_gives_the_smallest_bound(seed):
+    """Counting the bias as an input, no separating line beats widest_margin's bound: not the line the data
+    came from, not a perceptron's, not a support vector machine's (which measures its margin in the plane)."""
+    from sklearn.svm import SVC
+
+    X, y = make_separable(60, margin=0.1, b=0.5, seed=seed)
+    w, b = widest_margin(X, y)
+    Xa = np.hstack([X.double().numpy(), np.ones((len(X), 1))])
+    s = np.where(y.numpy() == 1, 1.0, -1.0)
+    assert (s * (Xa @ np.append(w, b))).min() == pytest.approx(1.0, abs=1e-6)   # the closest samples at 1
+    best = mistake_bound(X, y, w, b)
+    svm = SVC(kernel="linear", C=1e6).fit(X.numpy(), y.numpy())
+    p = Perceptron().fit(X, y, seed=seed)
+    for w_other, b_other in [([1.0, 1.0], 0.5), (svm.coef_[0], svm.intercept_[0]), (p.weights_, p.bias_)]:
+        assert best <= mistake_bound(X, y, w_other, b_other) * (1 + 1e-6)
+
+
+def test_widest_margin_on_non_separable_data():
+    with pytest.raises(ValueError, match="no line separates"):
+        widest_margin(*make_xor())
+    with pytest.raises(ValueError, match="one class"):
+        widest_margin(np.zeros((3, 2)), [1, 1, 1])
 
 
 def test_errors_name_the_argument():
