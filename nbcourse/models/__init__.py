@@ -1,24 +1,25 @@
 """The architectures of the course, one file each (read them top to bottom).
 
-- :class:`MLP` (``mlp.py``): fully connected layers with an activation between them.
-- :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
 - :class:`Perceptron` (``perceptron.py``): Rosenblatt's single threshold unit and its learning rule (numpy, ``fit``).
 - :class:`LogisticRegression` (``logistic.py``): the single neuron with a sigmoid, trained by gradient descent.
-- :class:`SiameseNetwork` (``siamese.py``): twin branches with shared weights, for pairs (contrastive loss).
-- :class:`TripletNetwork` (``triplet.py``): one embedding net on anchor, positive and negative (triplet loss).
+- :class:`MLP` (``mlp.py``): fully connected layers with an activation between them.
+- :class:`ResidualMLP` (``residual.py``): an MLP whose skip connections can be switched on or off.
+- :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
 - :class:`FCN` (``fcn.py``): a fully convolutional network that labels every pixel, for images of any size.
+- :class:`CharRNN` (``char_rnn.py``): a character-level language model (RNN, GRU or LSTM) that samples text.
 - :class:`Seq2Seq` (``seq2seq.py``): a GRU encoder–decoder with attention (or a fixed-length
   bottleneck) on token sequences; its attention layer and :func:`dot_product_attention` are in
   ``attention.py``.
-- :class:`CharRNN` (``char_rnn.py``): a character-level language model (RNN, GRU or LSTM) that samples text.
 - :class:`HopfieldNetwork` (``hopfield.py``): Hebbian storage of -1/+1 patterns, recall by descending an energy.
 - :class:`BoltzmannMachine` (``boltzmann.py``): stochastic binary units with hidden units, Gibbs sampling, exact enumeration.
 - :class:`RBM` (``rbm.py``): a restricted Boltzmann machine trained by contrastive divergence.
 - :class:`GAN` (``gan.py``): a generative adversarial network, a :class:`Generator` and a
   :class:`Discriminator` (two MLPs) and their losses, R1 penalty and training loop.
+- :class:`SiameseNetwork` (``siamese.py``): twin branches with shared weights, for pairs (contrastive loss).
+- :class:`TripletNetwork` (``triplet.py``): one embedding net on anchor, positive and negative (triplet loss).
 
-Every model takes ``seed=`` for its initial weights and ``activation=`` by name, so a chapter can
-compare activations on the same initial network::
+Every model with weights takes ``seed=`` for its initial weights, and the networks take
+``activation=`` by name, so a chapter can compare activations on the same initial network::
 
     >>> from nbcourse.models import MLP
     >>> a, b = MLP(64, (32,), 10, seed=0), MLP(64, (32,), 10, seed=0)
