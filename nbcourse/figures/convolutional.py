@@ -128,7 +128,7 @@ def segmentation_figure(images, labels, predictions=None, *, classes: Sequence[s
     r"""One column per image: the image, its labels, and (optionally) the predicted labels.
 
     Args:
-        images: :math:`(N, 1, H, W)` (images of different sizes: a list of :math:`(1, H, W)`).
+        images: :math:`(N, 1, H, W)` (images of different sizes: a list of :math:`(1, H, W)`), drawn bright where the value is high.
         labels: :math:`(N, H, W)` class indices (or a list).
         predictions: like ``labels``, or scores :math:`(N, K, H, W)` (their argmax is drawn); optional.
         classes: class names, for the legend.
@@ -141,7 +141,7 @@ def segmentation_figure(images, labels, predictions=None, *, classes: Sequence[s
     cmap = ListedColormap(SHAPE_COLORS[:len(classes)])
     if predictions is not None and isinstance(predictions, torch.Tensor) and predictions.is_floating_point():
         predictions = predictions.argmax(1)
-    rows = [("image", images, "gray_r"), ("ground truth", labels, cmap)]
+    rows = [("image", images, "gray"), ("ground truth", labels, cmap)]
     if predictions is not None:
         rows.append(("prediction", predictions, cmap))
     n = len(images)

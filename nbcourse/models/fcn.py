@@ -66,8 +66,9 @@ class FCN(nn.Module):
         num_classes: classes per pixel (default 4: background and three shapes).
         channels: output channels of each stage (default ``(8, 16, 32)``: at least two stages).
         convs_per_stage: 3x3 convolutions per stage (default 2).
-        upsample: ``"learned"`` (default: transposed convolutions initialised bilinear, as in the
-            paper) or ``"bilinear"`` (fixed interpolation, no parameters).
+        upsample: ``"learned"`` (default: every doubling a transposed convolution initialised bilinear
+            and learned, as the paper's intermediate upsamplings; the paper keeps its last one, back
+            to the image, fixed bilinear) or ``"bilinear"`` (fixed interpolation, no parameters).
         skip: add the scores of the intermediate stages (default True); ``False`` upsamples only
             the deepest scores (the paper's "FCN-32s"-style single stream).
         activation: a name (``"relu"``, ...), an ``nn.Module`` class or instance. Default ``"relu"``.
