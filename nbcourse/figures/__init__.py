@@ -7,6 +7,7 @@ Each module draws what an algorithm module computes, and is named after it:
 - :mod:`nbcourse.figures.babysitting`  learning curves titled with their diagnosis
 - :mod:`nbcourse.figures.activations`  an activation and its derivative; the activation explorer
 - :mod:`nbcourse.figures.losses`       softmax temperature, saturation plateaus, regression losses and the outlier explorer
+- :mod:`nbcourse.figures.autoencoders` code space, reconstructions, principal angles; the code-size explorer
 
 A figure is a plain function of keyword parameters that returns a matplotlib figure (or draws on
 ``ax`` and returns it); an explorer is a function without arguments, decorated with
