@@ -141,11 +141,11 @@ def _identity_measure(answer, *, seed):
     for d in _SIZES:
         got = answer(d)
         if not isinstance(got, (tuple, list)) or len(got) != 4:
-            return {"error": f"identity_weights({d}) should return four arrays (W_enc, b_enc, W_dec, b_dec), "
+            return {"error": f"identity_weights({d}) should return four arrays (W_e, b_e, W_d, b_d), "
                              f"got {type(got).__name__}" + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")}
-        W_enc, b_enc, W_dec, b_dec = (np.asarray(a, dtype=np.float64) for a in got)
-        want = {"W_enc": (2 * d, d), "b_enc": (2 * d,), "W_dec": (d, 2 * d), "b_dec": (d,)}
-        for name, a in zip(want, (W_enc, b_enc, W_dec, b_dec)):
+        W_e, b_e, W_d, b_d = (np.asarray(a, dtype=np.float64) for a in got)
+        want = {"W_e": (2 * d, d), "b_e": (2 * d,), "W_d": (d, 2 * d), "b_d": (d,)}
+        for name, a in zip(want, (W_e, b_e, W_d, b_d)):
             if a.shape != want[name]:
                 return {"error": f"for d = {d}, {name} has shape {a.shape}, expected {want[name]} "
                                  f"(code size 2d = {2 * d})"}
@@ -155,8 +155,8 @@ def _identity_measure(answer, *, seed):
             "mixed, up to 100": rng.normal(scale=30.0, size=(20, d)),
         }
         for kind, x in X.items():
-            code = np.maximum(x @ W_enc.T + b_enc, 0.0)
-            x_hat = code @ W_dec.T + b_dec
+            code = np.maximum(x @ W_e.T + b_e, 0.0)
+            x_hat = code @ W_d.T + b_d
             err = float(np.abs(x_hat - x).max())
             out.append({"d": d, "inputs": kind, "max_error": err, "scale": float(np.abs(x).max())})
     return {"runs": out}
@@ -187,7 +187,7 @@ register(BehaviourExercise(
     measure=_identity_measure,
     judge=_identity_judge,
     seed=0,
-    hint="x_hat = W_dec relu(W_enc x + b_enc) + b_dec with 2d code units; a ReLU passes only the positive "
+    hint="x_hat = W_d relu(W_e x + b_e) + b_d with 2d code units; a ReLU passes only the positive "
          "part of its input.",
     notebook=PAGE,
 ))
