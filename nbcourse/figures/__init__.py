@@ -15,6 +15,7 @@ Each module draws what an algorithm module computes, and is named after it:
 - :mod:`nbcourse.figures.recurrent`    char-RNN learning curves, the gradient's decay with distance, the sampling-temperature explorer
 - :mod:`nbcourse.figures.energy`       Hopfield recall (the recall explorer), capacity curves, Boltzmann distributions, RBM images
 - :mod:`nbcourse.figures.gan`          GAN samples over training with the true modes, loss curves, mode coverage; the snapshot explorer
+- :mod:`nbcourse.figures.autoencoders` code space, reconstructions, principal angles; the code-size explorer
 
 A figure is a plain function of keyword parameters that returns a matplotlib figure (or draws on
 ``ax`` and returns it); an explorer is a function without arguments, decorated with

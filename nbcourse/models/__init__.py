@@ -17,6 +17,8 @@
   :class:`Discriminator` (two MLPs) and their losses, R1 penalty and training loop.
 - :class:`SiameseNetwork` (``siamese.py``): twin branches with shared weights, for pairs (contrastive loss).
 - :class:`TripletNetwork` (``triplet.py``): one embedding net on anchor, positive and negative (triplet loss).
+- :class:`Autoencoder` (``autoencoder.py``): encoder and decoder MLPs through a small code; linear
+  (the principal subspace) and denoising variants.
 
 Every model with weights takes ``seed=`` for its initial weights, and the networks take
 ``activation=`` by name, so a chapter can compare activations on the same initial network::
@@ -29,6 +31,7 @@ Every model with weights takes ``seed=`` for its initial weights, and the networ
 
 from ._activation import make_activation
 from .attention import Attention, dot_product_attention
+from .autoencoder import Autoencoder
 from .boltzmann import BoltzmannMachine
 from .char_rnn import CharRNN, CharRNNConfig, NextCharLogits
 from .cnn import SmallCNN, SmallCNNConfig
@@ -44,8 +47,9 @@ from .seq2seq import Seq2Seq, Seq2SeqConfig, TeacherForcing, accuracy_by_length,
 from .siamese import SiameseNetwork
 from .triplet import TripletNetwork
 
-__all__ = ["Attention", "BoltzmannMachine", "CharRNN", "CharRNNConfig", "Discriminator", "FCN",
-           "GAN", "Generator", "HopfieldNetwork", "LogisticRegression", "MLP", "MLPConfig",
-           "NextCharLogits", "Perceptron", "RBM", "ResidualMLP", "Seq2Seq", "Seq2SeqConfig",
-           "SiameseNetwork", "SmallCNN", "SmallCNNConfig", "TeacherForcing", "TripletNetwork",
-           "accuracy_by_length", "dot_product_attention", "make_activation", "sequence_accuracy"]
+__all__ = ["Attention", "Autoencoder", "BoltzmannMachine", "CharRNN", "CharRNNConfig",
+           "Discriminator", "FCN", "GAN", "Generator", "HopfieldNetwork", "LogisticRegression",
+           "MLP", "MLPConfig", "NextCharLogits", "Perceptron", "RBM", "ResidualMLP", "Seq2Seq",
+           "Seq2SeqConfig", "SiameseNetwork", "SmallCNN", "SmallCNNConfig", "TeacherForcing",
+           "TripletNetwork", "accuracy_by_length", "dot_product_attention", "make_activation",
+           "sequence_accuracy"]
