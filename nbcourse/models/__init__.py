@@ -6,6 +6,8 @@
 - :class:`ResidualMLP` (``residual.py``): an MLP whose skip connections can be switched on or off.
 - :class:`SmallCNN` (``cnn.py``): a small convolutional network for 8x8 (or 28x28) images.
 - :class:`FCN` (``fcn.py``): a fully convolutional network that labels every pixel, for images of any size.
+- :class:`Autoencoder` (``autoencoder.py``): encoder and decoder MLPs through a small code; linear
+  (the principal subspace) and denoising variants.
 - :class:`CharRNN` (``char_rnn.py``): a character-level language model (RNN, GRU or LSTM) that samples text.
 - :class:`Seq2Seq` (``seq2seq.py``): a GRU encoder–decoder with attention (or a fixed-length
   bottleneck) on token sequences; its attention layer and :func:`dot_product_attention` are in
@@ -17,8 +19,6 @@
   :class:`Discriminator` (two MLPs) and their losses, R1 penalty and training loop.
 - :class:`SiameseNetwork` (``siamese.py``): twin branches with shared weights, for pairs (contrastive loss).
 - :class:`TripletNetwork` (``triplet.py``): one embedding net on anchor, positive and negative (triplet loss).
-- :class:`Autoencoder` (``autoencoder.py``): encoder and decoder MLPs through a small code; linear
-  (the principal subspace) and denoising variants.
 
 Every model with weights takes ``seed=`` for its initial weights, and the networks take
 ``activation=`` by name, so a chapter can compare activations on the same initial network::
