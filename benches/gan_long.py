@@ -1,6 +1,7 @@
-"""The GAN page's three runs, for longer: how mode coverage develops past the page's 1000 steps.
+"""The GAN page's three runs, for longer: how mode coverage develops past the page's 500 live steps.
 
-The page ``book/architectures/gan.ipynb`` trains each run for 1000 generator steps (its time budget). This
+The page ``book/architectures/gan.ipynb`` trains each run for 500 generator steps (its time budget) and reads
+the rest of each run (steps 1000 to 5000) from the snapshots this script stores. This
 script trains the same three settings on the same 8-mode ring (radius 2, sigma 0.05) for longer and prints
 the mode coverage (``nbcourse.data.mixtures.mode_coverage`` on 2000 samples) at each snapshot, and the wall
 time of each run as a ratio to the baseline run's (the absolute time depends on the machine)::
