@@ -42,8 +42,12 @@ def image_row(images, titles=None, *, shape=(8, 8), ax_size: float = 1.25, supti
 
     images = np.asarray(images, dtype=float)
     n = len(images)
-    if axes is None:
-        fig, axes = plt.subplots(1, n, figsize=(ax_size * n, ax_size * 1.25), squeeze=False)
+    new_figure = axes is None
+    if new_figure:
+        # room for titles of several lines and for the suptitle above them
+        title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+        height = ax_size + 0.2 * title_lines + (0.3 if suptitle else 0.0)
+        fig, axes = plt.subplots(1, n, figsize=(ax_size * n, height), squeeze=False)
         axes = axes[0]
     else:
         fig = axes[0].figure
@@ -57,6 +61,8 @@ def image_row(images, titles=None, *, shape=(8, 8), ax_size: float = 1.25, supti
             ax.set_title(titles[i], fontsize=9)
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
+    if new_figure:
+        fig.tight_layout()
     return fig
 
 
@@ -155,8 +161,9 @@ def capacity_figure(curve: dict, *, ax=None):
 
     import matplotlib.pyplot as plt
 
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    new_figure = ax is None
+    if new_figure:
+        fig, ax = plt.subplots(figsize=(7.0, 4.8))
     else:
         fig = ax.figure
     loads, n = np.asarray(curve["loads"]), int(curve["n_units"])
@@ -173,8 +180,11 @@ def capacity_figure(curve: dict, *, ax=None):
     ax.set_ylabel("share of stored patterns")
     ax.set_ylim(-0.03, 1.03)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
+    # below the axes: inside, the legend would hide the points at low shares
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, frameon=False)
     ax.set_title(f"Capacity of a Hopfield network of N = {n} units, random patterns", fontsize=10)
+    if new_figure:
+        fig.tight_layout()
     return fig
 
 

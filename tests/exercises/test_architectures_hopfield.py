@@ -87,6 +87,7 @@ def test_the_reference_is_the_energy_difference():
     (14, "0.138 N"),              # the large-N capacity is not the exact-fixed-point capacity
     (13, "fixed points"),
     (5, "can hold more"),
+    (8, "can hold more"),         # reliable, but not the largest number the prediction justifies
     (2.5, "whole number"),
 ])
 def test_wrong_capacity_answers(answer, words):
@@ -95,5 +96,6 @@ def test_wrong_capacity_answers(answer, words):
 
 
 def test_the_capacity_answers_around_the_boundary():
-    assert check("architectures/hopfield-capacity", 8, raise_on_failure=False)
+    assert check("architectures/hopfield-capacity", 10, raise_on_failure=False)
+    assert check("architectures/hopfield-capacity", 11, raise_on_failure=False)
     assert not check("architectures/hopfield-capacity", 12, raise_on_failure=False)

@@ -185,7 +185,7 @@ def _capacity_judge(m):
             extra = (" 0.138 N is where recall *near* the patterns breaks down for very large N (with about 1.6 % "
                      "of the bits wrong); an exact fixed point needs every one of the N bits stable.")
         return False, f"with {p} patterns only {stable:.1%} of them are fixed points ({_RELIABILITY:.0%} wanted).{extra}"
-    if p < 8:
+    if p < 10:   # the Gaussian prediction already allows 11; 10 is the most a cautious answer may give away
         return False, (f"{p} patterns are reliable ({stable:.1%} are fixed points), but the network can hold more "
                        f"at {_RELIABILITY:.0%} reliability: find the largest number that still works")
     return True, f"{p} patterns in {_N_UNITS} units (load {p / _N_UNITS:.2f}): {stable:.1%} of them are fixed points"
