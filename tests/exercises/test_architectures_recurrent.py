@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from nbcourse.data.text import Vocabulary, course_text
 from nbcourse.exercises import check, get
 
 NAMES = ["architectures/temperature-limits", "architectures/carry-the-state", "architectures/bptt-truncation",
@@ -35,7 +34,7 @@ def lstm_parameter_count(input_size, hidden_size):
     return 4 * (hidden_size * input_size + hidden_size * hidden_size + 2 * hidden_size)
 
 
-V = len(Vocabulary.from_text(course_text()))
+V = 27   # the exercise asks about the page's first model: a-z and space
 SOLUTIONS = {
     "architectures/temperature-limits": {"cold": 0.0, "hot": math.log2(V)},
     "architectures/carry-the-state": greedy_continuation,
