@@ -322,7 +322,9 @@ def gradient_decay(model: CharRNN, x: torch.Tensor, *, y: torch.Tensor | None = 
     multiplying by :math:`\partial h_{s}/\partial h_{s-1}` at each; for the tanh RNN that is
     :math:`\text{diag}(1 - h_s^2)\, W_{hh}`, so the gradient shrinks (or grows) roughly
     geometrically with the distance :math:`T - t` (Bengio, Simard and Frasconi, 1994; Pascanu,
-    Mikolov and Bengio, 2013). The LSTM's additive cell update lets it travel further.
+    Mikolov and Bengio, 2013). The LSTM's additive cell update lets it travel further (at
+    initialisation; after a short run its long-memory cells can saturate, and the page *Recurrent
+    networks* measures a shorter reach than the RNN's).
 
     Args:
         model: the :class:`CharRNN`.
