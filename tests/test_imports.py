@@ -275,6 +275,15 @@ def test_every_name_a_notebook_imports_is_public():
     assert not missing, "names the notebooks use but their module's __all__ lacks:\n" + "\n".join(missing)
 
 
+def test_no_notebook_imports_an_exercise_module():
+    """The grader's sealed kernel has a stand-in for ``nbcourse.exercises`` (the references must not be
+    readable there), so a page that imports from an exercise module dies in the released notebook:
+    what a page and its exercise share lives in the package (``nbcourse.data``, a model's module)."""
+    bad = [f"{notebook}: from {module} import {name}" for notebook, module, name in _notebook_imports()
+           if module.startswith("nbcourse.exercises.")]
+    assert not bad, "notebooks that import from an exercise module:\n" + "\n".join(bad)
+
+
 @pytest.mark.parametrize("module", ["nbcourse.landscape", "nbcourse.descent", "nbcourse.minibatch",
                                     "nbcourse.per_sample", "nbcourse.sampling", "nbcourse.babysitting",
                                     "nbcourse.figures.landscape", "nbcourse.figures.descent",

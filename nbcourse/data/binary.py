@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LETTERS", "letter_patterns", "load_binary_digits"]
+__all__ = ["LETTERS", "candidate_states", "letter_patterns", "load_binary_digits", "parity_data"]
 
 #: 8x8 capital letters, one string per row, ``#`` for ink. All 64 pixels each.
 LETTERS: dict[str, tuple[str, ...]] = {
@@ -195,3 +195,33 @@ def load_binary_digits(*, threshold: float = 8.0, val_fraction: float = 0.2, see
         return (X_train, y_train), (X_val, y_val)
     order = np.random.default_rng(seed).permutation(len(X))
     return (X[order], y[order]), (X[:0], y[:0])
+
+
+def parity_data() -> np.ndarray:
+    """The four 3-bit vectors with an even number of ones (the third bit is the XOR of the first two):
+    the data of the page *Boltzmann machines* and of its exercises, shape ``(4, 3)``, values 0/1.
+
+    Examples::
+
+        >>> parity_data().tolist()
+        [[0.0, 0.0, 0.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+    """
+    from nbcourse.models.boltzmann import all_states
+
+    V = all_states(3)
+    return V[V.sum(axis=1) % 2 == 0]
+
+
+def candidate_states() -> dict[str, np.ndarray]:
+    """Six states of 64 units (-1/+1) by name, ``"A"`` to ``"F"``: the states of the page *Hopfield
+    networks* whose stability the reader predicts, for ``HopfieldNetwork(64).fit(letter_patterns("LXZJV"))``.
+
+    A stored letter, the same letter with one unit flipped, an inverted letter, mixtures of three and
+    of two letters, and the all -1 state.
+    """
+    L, X, Z, J, V = letter_patterns("LXZJV")
+    b = X.copy()
+    b[27] *= -1
+    e = np.sign(L + X)
+    e[e == 0] = 1.0
+    return {"A": X.copy(), "B": b, "C": -Z, "D": np.sign(L + Z + J), "E": e, "F": -np.ones(64)}

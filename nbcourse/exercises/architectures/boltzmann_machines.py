@@ -22,12 +22,7 @@ __all__ = ["parity_data", "unit_on_reference"]
 PAGE = "architectures/boltzmann-machines"
 
 
-def parity_data() -> np.ndarray:
-    """The page's data: the four 3-bit vectors with an even number of ones (the third bit is the XOR of the first two)."""
-    from nbcourse.models.boltzmann import all_states
-
-    V = all_states(3)
-    return V[V.sum(axis=1) % 2 == 0]
+from nbcourse.data.binary import parity_data  # noqa: E402  (the page's data, re-exported)
 
 
 # ------------------------------------------------------------------------- 1. predict: no hidden units on XOR

@@ -36,19 +36,7 @@ STABLE_CANDIDATES: dict[str, str] = {
 _STABLE = {"A", "C", "D"}
 
 
-def candidate_states() -> dict[str, np.ndarray]:
-    """The six states of ``architectures/hopfield-stable`` (64 values each, -1/+1), by name.
-
-    The network is ``HopfieldNetwork(64).fit(letter_patterns("LXZJV"))``.
-    """
-    from nbcourse.data.binary import letter_patterns
-
-    L, X, Z, J, V = letter_patterns("LXZJV")
-    b = X.copy()
-    b[27] *= -1
-    e = np.sign(L + X)
-    e[e == 0] = 1.0
-    return {"A": X.copy(), "B": b, "C": -Z, "D": np.sign(L + Z + J), "E": e, "F": -np.ones(64)}
+from nbcourse.data.binary import candidate_states  # noqa: E402  (the page draws them)
 
 
 def _stable_measure(answer, *, seed):
